@@ -1,0 +1,131 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+
+import { K3sClusterArgs, K3sClusterNodeArgs } from "./args/cluster";
+import { ProblemList } from "./args/errors";
+import { K3sNodeArgs } from "./args/node";
+import { K3sNode } from "./node";
+
+/** The CNI dirs of one node, ready for a CNI chart's values. */
+export interface NodeCniDirs {
+    binDir: string;
+    confDir: string;
+}
+
+/**
+ * A K3s cluster: servers (the first starts it, the others join one at a time) and agents
+ * (joining in parallel once the first server is ready), with shared connection defaults.
+ */
+export class K3sCluster extends pulumi.ComponentResource {
+    /** Every node, servers first, by the name given. */
+    public readonly nodes: Record<string, K3sNode>;
+    /** The admin kubeconfig with the server address set to `apiServerAddress` (secret). */
+    public readonly kubeconfig: pulumi.Output<string>;
+    /** The cluster token (secret). */
+    public readonly token: pulumi.Output<string>;
+    /** The CNI bin and conf dir of each node, by name. */
+    public readonly cniDirs: pulumi.Output<Record<string, NodeCniDirs>>;
+
+    constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        checkClusterArgs(name, args);
+        super("k3s:index:K3sCluster", name, {}, opts);
+        const [first, ...joiners] = args.servers;
+        const ha = args.servers.length > 1;
+        const port = args.apiServerPort ?? 6443;
+        const firstServer = new K3sNode(`${name}-${first.name}`, {
+            ...this.nodeArgs(args, first, "server"),
+            clusterInit: ha || undefined,
+            token: args.token,
+        }, { parent: this });
+        const token = args.token !== undefined ? pulumi.secret(args.token)
+            : firstServer.token.apply((t) => t ?? "");
+        const address = args.apiServerAddress ?? first.connection.host;
+        const serverUrl = pulumi.interpolate`https://${address}:${port}`;
+        const nodes: Record<string, K3sNode> = { [first.name]: firstServer };
+        let previous = firstServer;
+        for (const server of joiners) {
+            previous = new K3sNode(`${name}-${server.name}`, {
+                ...this.nodeArgs(args, server, "server"), serverUrl, token,
+            }, { parent: this, dependsOn: [previous] });
+            nodes[server.name] = previous;
+        }
+        for (const agent of args.agents ?? []) {
+            nodes[agent.name] = new K3sNode(`${name}-${agent.name}`, {
+                ...this.nodeArgs(args, agent, "agent"), serverUrl, token,
+            }, { parent: this, dependsOn: [firstServer] });
+        }
+        this.nodes = nodes;
+        this.token = pulumi.secret(token);
+        this.kubeconfig = pulumi.secret(pulumi.all([firstServer.kubeconfig, serverUrl])
+            .apply(([kubeconfig, url]) => rewriteKubeconfigServer(kubeconfig ?? "", url)));
+        const dirs = Object.entries(nodes).map(([nodeName, node]) =>
+            pulumi.all([node.cniBinDir, node.cniConfDir])
+                .apply(([binDir, confDir]) => [nodeName, { binDir, confDir }] as const));
+        this.cniDirs = pulumi.all(dirs).apply((entries) => Object.fromEntries(entries));
+        this.registerOutputs({
+            kubeconfig: this.kubeconfig, token: this.token, cniDirs: this.cniDirs,
+        });
+    }
+
+    private nodeArgs(
+        args: K3sClusterArgs, node: K3sClusterNodeArgs, role: "server" | "agent",
+    ): K3sNodeArgs {
+        const { name: _name, connection, ...own } = node;
+        const versioned = own.version !== undefined || own.channel !== undefined ? {}
+            : { version: args.version, channel: args.channel };
+        return {
+            ...args.defaults,
+            ...versioned,
+            ...own,
+            role,
+            connection: { ...args.connection, ...connection } as K3sNodeArgs["connection"],
+        };
+    }
+}
+
+function checkClusterArgs(name: string, args: K3sClusterArgs): void {
+    const problems = new ProblemList();
+    if (!Array.isArray(args?.servers) || args.servers.length === 0) {
+        problems.add("servers", "`servers` needs at least one server");
+    }
+    const all = [...(args?.servers ?? []), ...(args?.agents ?? [])];
+    const seen = new Set<string>();
+    all.forEach((node, i) => {
+        if (!node?.name || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(node.name)) {
+            problems.add(`nodes[${i}].name`, `node ${i}: \`name\` must be lower-case letters, ` +
+                `digits and -; got \`${node?.name}\``);
+        } else if (seen.has(node.name)) {
+            problems.add(`nodes[${i}].name`, `node name \`${node.name}\` is used twice`);
+        }
+        seen.add(node?.name);
+        if (node?.connection?.host === undefined) {
+            problems.add(`${node?.name}.connection.host`, `node \`${node?.name}\` needs ` +
+                "`connection.host`");
+        }
+    });
+    if (args?.version !== undefined && args?.channel !== undefined) {
+        problems.add("version", "`version` and `channel` conflict; give one of them");
+    }
+    problems.throwIfAny(name);
+}
+
+/**
+ * Points every cluster of a kubeconfig at `serverUrl`, editing the parsed YAML rather than
+ * the text, so names or certificates that contain the old address are left alone.
+ */
+export function rewriteKubeconfigServer(kubeconfig: string, serverUrl: string): string {
+    if (!kubeconfig) {
+        return "";
+    }
+    const doc = YAML.parseDocument(kubeconfig);
+    const clusters = doc.get("clusters");
+    if (!YAML.isSeq(clusters)) {
+        throw new Error("the kubeconfig has no clusters list");
+    }
+    for (const item of clusters.items) {
+        if (YAML.isMap(item) && YAML.isMap(item.get("cluster"))) {
+            (item.get("cluster") as YAML.YAMLMap).set("server", serverUrl);
+        }
+    }
+    return doc.toString();
+}

@@ -1,0 +1,140 @@
+import { K3sPaths } from "../k3s/paths";
+import { TEMPLATE_MARKER } from "../k3s/containerd";
+import { script, shellQuote, writeAtomic, writeFileAtomic } from "./shell";
+
+/**
+ * Preflight: Linux, a supported init system, root (directly or through sudo), and the umask,
+ * reported as `key=value` lines. It fails with a message saying what is missing.
+ */
+export function preflightScript(): string {
+    return script("preflight", [
+        'fail() { echo "pulumi-k3s: $*" >&2; exit 1; }',
+        '[ "$(uname -s)" = Linux ] || fail "K3s needs Linux, found $(uname -s)"',
+        '[ "$(id -u)" = 0 ] || fail "the steps must run as root; connect as root or set sudo"',
+        "if [ -d /run/systemd/system ]; then init=systemd",
+        "elif command -v rc-service >/dev/null 2>&1; then init=openrc",
+        `else fail "no systemd or OpenRC found; K3s's installer supports only those"`,
+        "fi",
+        ". /etc/os-release 2>/dev/null || ID=unknown",
+        `echo "os=\${ID:-unknown}"`,
+        `echo "init=$init"`,
+        `echo "arch=$(uname -m)"`,
+        `echo "umask=$(umask)"`,
+    ]);
+}
+
+/** Options of the CNI data dir step. */
+export interface CniDirOptions {
+    readonly paths: K3sPaths;
+    /** Plugin names to copy (or link) in from `migrateFrom` when absent. */
+    readonly migratePlugins: readonly string[];
+    /** Folders searched in order for each plugin, e.g. `/opt/cni/bin`. */
+    readonly migrateFrom: readonly string[];
+    /** `copy` (default) survives the source's removal; `link` follows later updates of it. */
+    readonly migrateMode: "copy" | "link";
+}
+
+/**
+ * Makes `<data-dir>/data/cni` exist as root:root 0755 whatever the umask: parents are created
+ * 0755 and made traversable, group and world write bits are removed, and the files in it are
+ * never touched. Named plugins are brought in only where no file of that name exists.
+ */
+export function cniDirScript(opts: CniDirOptions): string {
+    const dir = opts.paths.cniBinDir;
+    const migrate = opts.migratePlugins.flatMap((name) => migrateLines(dir, name, opts));
+    return script("CNI data dir", [
+        "umask 022",
+        `dir=${shellQuote(dir)}`,
+        '[ ! -L "$dir" ] || { echo "pulumi-k3s: $dir is a symlink, not a folder" >&2; exit 1; }',
+        'mkdir -p "$dir"',
+        "# Every parent must let containerd (root) and K3s walk into it.",
+        `p=$(dirname "$dir")`,
+        'while [ "$p" != / ]; do chmod a+x "$p"; p=$(dirname "$p"); done',
+        'chown root:root "$dir"',
+        'chmod 0755 "$dir"',
+        ...migrate,
+        'echo "cni-bin-dir=$dir mode=$(stat -c %a "$dir") owner=$(stat -c %U:%G "$dir")"',
+    ]);
+}
+
+function migrateLines(dir: string, name: string, opts: CniDirOptions): string[] {
+    const target = `${dir}/${name}`;
+    const sources = opts.migrateFrom.map((from) => shellQuote(`${from}/${name}`)).join(" ");
+    const place = opts.migrateMode === "link"
+        ? `ln -s "$src" ${shellQuote(target)}`
+        : `cp -p "$src" "$dir/.${name}.tmp" && chmod 0755 "$dir/.${name}.tmp" && ` +
+          `mv -f "$dir/.${name}.tmp" ${shellQuote(target)}`;
+    return [
+        `if [ -e ${shellQuote(target)} ] || [ -L ${shellQuote(target)} ]; then`,
+        `  echo "plugin ${name}: already in $dir, left as it is"`,
+        "else",
+        "  src=",
+        `  for f in ${sources}; do [ -f "$f" ] && { src=$f; break; }; done`,
+        `  if [ -n "$src" ]; then ${place}; echo "plugin ${name}: from $src";`,
+        `  else echo "plugin ${name}: not found in ${opts.migrateFrom.join(", ")}" >&2; fi`,
+        "fi",
+    ];
+}
+
+/**
+ * Writes the containerd template atomically, 0644 in a 0755 folder as K3s's own files are,
+ * and removes templates of the other schema that this library wrote before (never others).
+ */
+export function templateScript(path: string, content: string, stale: readonly string[]): string {
+    return script("containerd template", [
+        "umask 022",
+        ...writeFileAtomic(path, content, "0644"),
+        ...stale.map(removeOurTemplate),
+        `echo "wrote ${path}"`,
+    ]);
+}
+
+/** Removes a template only when this library wrote it. */
+export function removeTemplateScript(path: string): string {
+    return script("remove containerd template", [removeOurTemplate(path)]);
+}
+
+function removeOurTemplate(path: string): string {
+    const q = shellQuote(path);
+    return `if [ -f ${q} ] && grep -qxF ${shellQuote(TEMPLATE_MARKER)} ${q}; then rm -f ${q}; fi`;
+}
+
+/** Options of the config step. */
+export interface ConfigStepOptions {
+    readonly paths: K3sPaths;
+    readonly configYaml: string;
+    /** The join token arrives on stdin and is written to `paths.joinTokenFile`. */
+    readonly tokenOnStdin: boolean;
+    /** A server refuses a new token once it has bootstrapped with another. */
+    readonly server: boolean;
+}
+
+/**
+ * Writes config.yaml (0600) and, from stdin, the join token file (0600 in a 0700 folder).
+ * A server whose cluster already bootstrapped with another token refuses the change: K3s
+ * would otherwise fail with "bootstrap data already found and encrypted with different token".
+ */
+export function configScript(opts: ConfigStepOptions): string {
+    const tokenFile = shellQuote(opts.paths.joinTokenFile);
+    const tokenLines = opts.tokenOnStdin ? [
+        "new=$(cat)",
+        `if ${opts.server ? "true" : "false"} && [ -s ${tokenFile} ] && ` +
+            `[ -d ${shellQuote(opts.paths.dataDir + "/server/cred")} ] && ` +
+            `[ "$(cat ${tokenFile})" != "$new" ]; then`,
+        '  echo "pulumi-k3s: this server already bootstrapped its cluster with another token;' +
+            ' K3s cannot change it in place (rotate it with k3s token rotate, then set it)" >&2',
+        "  exit 1",
+        "fi",
+        ...writeAtomic(opts.paths.joinTokenFile, "0600", `printf '%s' "$new"`),
+    ] : [];
+    const configDir = opts.paths.configFile.replace(/\/[^/]*$/, "");
+    return script("config.yaml and token", [
+        "umask 022",
+        `mkdir -p ${shellQuote(configDir)}`,
+        "# Files from here on are root's alone: config.yaml may hold pass-through secrets.",
+        "umask 077",
+        ...writeFileAtomic(opts.paths.configFile, opts.configYaml, "0600"),
+        ...tokenLines,
+        `echo "wrote ${opts.paths.configFile}${opts.tokenOnStdin ? " and the token file" : ""}"`,
+    ]);
+}

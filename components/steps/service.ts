@@ -1,0 +1,154 @@
+import { AIRGAP_STAGING_DIR, DEFAULT_DATA_DIR, INSTALL_BIN_DIR, K3sPaths } from "../k3s/paths";
+import { assign, script, shellQuote } from "./shell";
+
+/** `server` runs the `k3s` unit, `agent` the `k3s-agent` unit. */
+export type Role = "server" | "agent";
+
+/** The unit (systemd) or service (OpenRC) the install script creates for a role. */
+export function unitName(role: Role): string {
+    return role === "server" ? "k3s" : "k3s-agent";
+}
+
+/** Where K3s comes from. */
+export type InstallSource =
+    | { readonly kind: "script"; readonly url: string }
+    | { readonly kind: "airgap"; readonly hasImages: boolean };
+
+/** Options of the install step. */
+export interface InstallOptions {
+    readonly role: Role;
+    readonly paths: K3sPaths;
+    /** An exact release, or undefined with `channel`. */
+    readonly version?: string;
+    readonly channel?: string;
+    readonly source: InstallSource;
+}
+
+/** The files an airgap install stages on the node before the install step. */
+export const AIRGAP_FILES = {
+    binary: `${AIRGAP_STAGING_DIR}/k3s`,
+    installScript: `${AIRGAP_STAGING_DIR}/install.sh`,
+    images: `${AIRGAP_STAGING_DIR}/images`,
+} as const;
+
+/**
+ * Runs K3s's install script with `INSTALL_K3S_SKIP_START=true`: the install script's own
+ * start blocks without a bound when an agent cannot reach its server, so the restart step
+ * starts the service and waits with a bound instead. The join token is not passed here: it is
+ * in the token file config.yaml names.
+ */
+export function installScript(opts: InstallOptions): string {
+    const env = [
+        assign("INSTALL_K3S_EXEC", opts.role),
+        assign("INSTALL_K3S_SKIP_START", "true"),
+        ...(opts.version ? [assign("INSTALL_K3S_VERSION", opts.version)] : []),
+        ...(opts.channel && !opts.version ? [assign("INSTALL_K3S_CHANNEL", opts.channel)] : []),
+        ...(opts.paths.dataDir !== DEFAULT_DATA_DIR ? [assign("K3S_DATA_DIR", opts.paths.dataDir)]
+            : []),
+    ];
+    const run = opts.source.kind === "script"
+        ? scriptInstallLines(opts.source.url, env)
+        : airgapInstallLines(opts.paths, opts.source.hasImages, env);
+    return script(`install K3s ${opts.version ?? opts.channel ?? ""} (${opts.role})`, [
+        "umask 022",
+        ...run,
+        `echo "installed: $(${INSTALL_BIN_DIR}/k3s --version | head -n 1)"`,
+    ]);
+}
+
+function scriptInstallLines(url: string, env: readonly string[]): string[] {
+    return [
+        'work=$(mktemp -d)',
+        `trap 'rm -rf "$work"' EXIT`,
+        "if command -v curl >/dev/null 2>&1; then",
+        `  curl -sfL --retry 3 ${shellQuote(url)} -o "$work/install.sh"`,
+        `else wget -qO "$work/install.sh" ${shellQuote(url)}; fi`,
+        `env ${env.join(" ")} sh "$work/install.sh"`,
+    ];
+}
+
+function airgapInstallLines(paths: K3sPaths, hasImages: boolean, env: readonly string[]): string[] {
+    const images = hasImages ? [
+        `mkdir -p ${shellQuote(paths.imagesDir)}`,
+        `cp -R ${AIRGAP_FILES.images}/. ${shellQuote(paths.imagesDir)}/`,
+    ] : [];
+    return [
+        `install -m 0755 ${AIRGAP_FILES.binary} ${INSTALL_BIN_DIR}/.k3s.new`,
+        `mv -f ${INSTALL_BIN_DIR}/.k3s.new ${INSTALL_BIN_DIR}/k3s`,
+        ...images,
+        `env INSTALL_K3S_SKIP_DOWNLOAD=true ${env.join(" ")} sh ${AIRGAP_FILES.installScript}`,
+    ];
+}
+
+/** Runs K3s's uninstall script, if K3s is installed; used when a node is deleted. */
+export function uninstallScript(role: Role, paths: K3sPaths): string {
+    const uninstall = `${INSTALL_BIN_DIR}/${unitName(role)}-uninstall.sh`;
+    return script(`uninstall K3s (${role})`, [
+        `if [ -x ${uninstall} ]; then`,
+        `  ${assign("K3S_DATA_DIR", paths.dataDir)} ${uninstall}`,
+        `  echo "uninstalled K3s"`,
+        `else echo "K3s was not installed; nothing to uninstall"; fi`,
+    ]);
+}
+
+/**
+ * Restarts the service without blocking, then polls until it is active, failed, or the bound
+ * is reached. The poll interval starts short so a fast start costs little.
+ */
+export function restartScript(role: Role, timeoutSeconds: number): string {
+    const unit = unitName(role);
+    return script(`restart ${unit} and wait until ready`, [
+        'fail() { echo "pulumi-k3s: $*" >&2; exit 1; }',
+        "if [ -d /run/systemd/system ]; then",
+        "  systemctl daemon-reload",
+        `  systemctl restart --no-block ${unit}`,
+        `  state() { systemctl is-active ${unit} 2>/dev/null || true; }`,
+        `  report() { systemctl status ${unit} --no-pager 2>&1 | tail -n 20 >&2 || true; }`,
+        "else",
+        `  rc-service ${unit} restart >/dev/null 2>&1 &`,
+        `  state() { rc-service ${unit} status >/dev/null 2>&1 && echo active || echo activating; }`,
+        `  report() { tail -n 20 /var/log/${unit}.log >&2 || true; }`,
+        "fi",
+        `deadline=$(( $(date +%s) + ${timeoutSeconds} ))`,
+        "delay=0.2",
+        'while :; do',
+        '  s=$(state)',
+        '  [ "$s" = active ] && break',
+        `  [ "$s" = failed ] && { report; fail "${unit} failed to start"; }`,
+        `  [ "$(date +%s)" -lt "$deadline" ] || { report; fail "${unit} not ready ` +
+            `after ${timeoutSeconds}s"; }`,
+        '  sleep "$delay"',
+        '  case $delay in 0.2) delay=0.5 ;; 0.5) delay=1 ;; 1) delay=2 ;; esac',
+        "done",
+        `echo "${unit} is active"`,
+    ]);
+}
+
+/**
+ * Prints the containerd config K3s generated, waiting a bounded time for it: the caller reads
+ * the effective CNI bin dir from it.
+ */
+export function readContainerdConfigScript(paths: K3sPaths, timeoutSeconds: number): string {
+    const file = shellQuote(paths.containerdConfig);
+    return script("read the generated containerd config", [
+        `deadline=$(( $(date +%s) + ${timeoutSeconds} ))`,
+        `until [ -s ${file} ]; do`,
+        `  [ "$(date +%s)" -lt "$deadline" ] || { echo "pulumi-k3s: ${paths.containerdConfig} ` +
+            `not written after ${timeoutSeconds}s" >&2; exit 1; }`,
+        "  sleep 0.5",
+        "done",
+        `cat ${file}`,
+    ]);
+}
+
+/** The line between the token and the kubeconfig in the credentials step's output. */
+export const CREDENTIALS_SEPARATOR = "---pulumi-k3s-kubeconfig---";
+
+/** Prints a server's token, then the separator, then its admin kubeconfig. */
+export function readCredentialsScript(paths: K3sPaths): string {
+    return script("read the server token and kubeconfig", [
+        `cat ${shellQuote(paths.serverTokenFile)}`,
+        `echo ${CREDENTIALS_SEPARATOR}`,
+        `cat ${shellQuote(paths.kubeconfig)}`,
+    ]);
+}
