@@ -90,7 +90,8 @@ class NodeSteps {
         const template = plan.cni.template;
         if (template) {
             this.step("containerd-template", {
-                create: templateScript(template.path, template.content, plan.cni.staleTemplatePaths),
+                create: templateScript(template.path, template.content,
+                    plan.cni.staleTemplatePaths),
                 delete: removeTemplateScript(template.path),
             });
         }
@@ -174,7 +175,8 @@ class NodeSteps {
             ["airgap-images", `${AIRGAP_FILES.images}/${basename(files.images)}`, files.images],
         ];
         const after = this.last;
-        this.last = copies.filter(([, , local]) => local !== undefined).map(([step, remote, local]) =>
+        const wanted = copies.filter(([, , local]) => local !== undefined);
+        this.last = wanted.map(([step, remote, local]) =>
             new command.remote.CopyToRemote(`${this.name}-${step}`, {
                 connection: this.connection,
                 source: new pulumi.asset.FileAsset(local!),

@@ -3,9 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { SshConnectionArgs } from "./connection";
 import { K3sNodeArgs } from "./node";
 
+/** Node settings the cluster sets itself. */
+type ClusterManaged = "role" | "serverUrl" | "clusterInit" | "token";
+
 /** One node of a cluster: its own settings over the cluster's shared ones. */
 export interface K3sClusterNodeArgs
-    extends Omit<Partial<K3sNodeArgs>, "role" | "serverUrl" | "clusterInit" | "token" | "connection"> {
+    extends Omit<Partial<K3sNodeArgs>, ClusterManaged | "connection"> {
     /** A short name, unique in the cluster; the node's resources are named after it. */
     name: string;
     /** The node's connection, over `K3sClusterArgs.connection`; `host` at least. */

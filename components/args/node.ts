@@ -93,7 +93,10 @@ export interface K3sNodeArgs {
      * join; optional for the first server, which then makes one (read it from `token`).
      */
     token?: pulumi.Input<string>;
-    /** Start a new HA cluster with embedded etcd (first server only). Conflicts with `serverUrl`. */
+    /**
+     * Start a new HA cluster with embedded etcd (first server only). Conflicts with
+     * `serverUrl`.
+     */
     clusterInit?: boolean;
     /** The Kubernetes node name. Defaults to the host name. */
     nodeName?: pulumi.Input<string>;

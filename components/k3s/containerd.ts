@@ -159,7 +159,8 @@ function planCustomCni(input: CniPlanInput): CniPlan {
     const binDir = input.binDir ?? paths.cniBinDir;
     const confDir = input.confDir ?? paths.cniConfDir;
     const templatePath = schema.configVersion === 3 ? paths.templateV3 : paths.templateV2;
-    const content = renderCustomCniTemplate(schema.configVersion, schema.binDirKey, binDir, confDir);
+    const content =
+        renderCustomCniTemplate(schema.configVersion, schema.binDirKey, binDir, confDir);
     return {
         ...schema,
         containerdLine: containerdLine(version),
@@ -264,7 +265,8 @@ function cniBinDirs(
         return undefined;
     }
     if (Array.isArray(cni.bin_dirs) && cni.bin_dir !== undefined) {
-        throw new Error("the CNI table sets both bin_dir and bin_dirs; containerd 2.1 refuses that");
+        throw new Error("the CNI table sets both bin_dir and bin_dirs; containerd 2.1 refuses " +
+            "that");
     }
     if (Array.isArray(cni.bin_dirs)) {
         return { dirs: cni.bin_dirs.map(String), key: "bin_dirs" };

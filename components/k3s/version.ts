@@ -32,7 +32,8 @@ export function parseK3sVersion(raw: string): K3sVersion | string {
     const match = VERSION_PATTERN.exec(raw);
     if (!match) {
         const bare = /^v?1\.\d+\.\d+$/.test(raw);
-        const hint = bare ? `; K3s releases carry a build suffix, e.g. v${raw.replace(/^v/, "")}+k3s1`
+        const hint = bare
+            ? `; K3s releases carry a build suffix, e.g. v${raw.replace(/^v/, "")}+k3s1`
             : "; write a release tag such as v1.31.7+k3s1";
         return `\`${raw}\` is not a K3s release version${hint}`;
     }

@@ -106,7 +106,8 @@ export function restartScript(role: Role, timeoutSeconds: number): string {
         `  report() { systemctl status ${unit} --no-pager 2>&1 | tail -n 20 >&2 || true; }`,
         "else",
         `  rc-service ${unit} restart >/dev/null 2>&1 &`,
-        `  state() { rc-service ${unit} status >/dev/null 2>&1 && echo active || echo activating; }`,
+        `  state() { rc-service ${unit} status >/dev/null 2>&1 && echo active ` +
+            "|| echo activating; }",
         `  report() { tail -n 20 /var/log/${unit}.log >&2 || true; }`,
         "fi",
         `deadline=$(( $(date +%s) + ${timeoutSeconds} ))`,
