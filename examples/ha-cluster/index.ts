@@ -22,9 +22,10 @@ const cluster = new K3sCluster("ha", {
     version: "v1.33.5+k3s1",
     token: config.requireSecret("token"),
     apiServerAddress,
-    servers: hosts.servers.map(node("server")),
+    servers: hosts.servers.map(node("server")).map((server) => ({
+        ...server, tlsSans: apiServerAddress ? [apiServerAddress] : undefined,
+    })),
     agents: hosts.agents.map(node("agent")),
-    defaults: { tlsSans: apiServerAddress ? [apiServerAddress] : undefined },
 });
 
 export const kubeconfig = cluster.kubeconfig;
