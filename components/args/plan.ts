@@ -171,7 +171,8 @@ function checkCniDir(args: K3sNodeArgs, paths: K3sPaths, problems: ProblemList):
                 `plugin file name (letters, digits, . _ -); got \`${plugin}\``);
         }
     });
-    migrateFrom.forEach((dir, i) =>
+    // The default list follows dataDir, whose own problem is reported once, under dataDir.
+    (cni.migrateFrom ?? []).forEach((dir, i) =>
         problems.add(`cni.migrateFrom[${i}]`, checkAbsolutePath(`cni.migrateFrom[${i}]`, dir)));
     const migrateMode = cni.migrateMode ?? "copy";
     if (migrateMode !== "copy" && migrateMode !== "link") {
