@@ -2,8 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 
 import { K3sClusterArgs, K3sClusterNodeArgs } from "./args/cluster";
-import { ProblemList } from "./args/errors";
+import { K3sArgsError, ProblemList } from "./args/errors";
 import { K3sNodeArgs } from "./args/node";
+import { planNode } from "./args/plan";
 import { K3sNode } from "./node";
 
 /** The CNI dirs of one node, ready for a CNI chart's values. */
@@ -33,7 +34,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         const ha = args.servers.length > 1;
         const port = args.apiServerPort ?? 6443;
         const firstServer = new K3sNode(`${name}-${first.name}`, {
-            ...this.nodeArgs(args, first, "server"),
+            ...nodeArgsFor(args, first, "server"),
             clusterInit: ha || undefined,
             token: args.token,
         }, { parent: this });
@@ -45,13 +46,13 @@ export class K3sCluster extends pulumi.ComponentResource {
         let previous = firstServer;
         for (const server of joiners) {
             previous = new K3sNode(`${name}-${server.name}`, {
-                ...this.nodeArgs(args, server, "server"), serverUrl, token,
+                ...nodeArgsFor(args, server, "server"), serverUrl, token,
             }, { parent: this, dependsOn: [previous] });
             nodes[server.name] = previous;
         }
         for (const agent of args.agents ?? []) {
             nodes[agent.name] = new K3sNode(`${name}-${agent.name}`, {
-                ...this.nodeArgs(args, agent, "agent"), serverUrl, token,
+                ...nodeArgsFor(args, agent, "agent"), serverUrl, token,
             }, { parent: this, dependsOn: [firstServer] });
         }
         this.nodes = nodes;
@@ -65,21 +66,6 @@ export class K3sCluster extends pulumi.ComponentResource {
         this.registerOutputs({
             kubeconfig: this.kubeconfig, token: this.token, cniDirs: this.cniDirs,
         });
-    }
-
-    private nodeArgs(
-        args: K3sClusterArgs, node: K3sClusterNodeArgs, role: "server" | "agent",
-    ): K3sNodeArgs {
-        const { name: _name, connection, ...own } = node;
-        const versioned = own.version !== undefined || own.channel !== undefined ? {}
-            : { version: args.version, channel: args.channel };
-        return {
-            ...args.defaults,
-            ...versioned,
-            ...own,
-            role,
-            connection: { ...args.connection, ...connection } as K3sNodeArgs["connection"],
-        };
     }
 }
 
@@ -107,6 +93,53 @@ function checkClusterArgs(name: string, args: K3sClusterArgs): void {
         problems.add("version", "`version` and `channel` conflict; give one of them");
     }
     problems.throwIfAny(name);
+    checkNodes(name, args);
+}
+
+/**
+ * Plans every node from its args before anything is registered, so one bad node refuses the
+ * whole cluster instead of leaving the nodes before it half registered.
+ */
+function checkNodes(name: string, args: K3sClusterArgs): void {
+    const problems = new ProblemList();
+    // The real server URL and token are Outputs; stand-ins let the plan check the rest.
+    const joining = { serverUrl: "https://first-server.invalid:6443", token: args.token ?? "-" };
+    const ha = args.servers.length > 1;
+    const nodes: [K3sClusterNodeArgs, K3sNodeArgs][] = [
+        ...args.servers.map((server, i): [K3sClusterNodeArgs, K3sNodeArgs] => [server, {
+            ...nodeArgsFor(args, server, "server"),
+            ...(i === 0 ? { clusterInit: ha || undefined, token: args.token } : joining),
+        }]),
+        ...(args.agents ?? []).map((agent): [K3sClusterNodeArgs, K3sNodeArgs] =>
+            [agent, { ...nodeArgsFor(args, agent, "agent"), ...joining }]),
+    ];
+    for (const [node, nodeArgs] of nodes) {
+        try {
+            planNode(`${name}-${node.name}`, nodeArgs);
+        } catch (err) {
+            if (!(err instanceof K3sArgsError)) {
+                throw err;
+            }
+            err.problems.forEach((p) => problems.add(`${node.name}.${p.property}`,
+                `node \`${node.name}\`: ${p.reason}`));
+        }
+    }
+    problems.throwIfAny(name);
+}
+
+function nodeArgsFor(
+    args: K3sClusterArgs, node: K3sClusterNodeArgs, role: "server" | "agent",
+): K3sNodeArgs {
+    const { name: _name, connection, ...own } = node;
+    const versioned = own.version !== undefined || own.channel !== undefined ? {}
+        : { version: args.version, channel: args.channel };
+    return {
+        ...args.defaults,
+        ...versioned,
+        ...own,
+        role,
+        connection: { ...args.connection, ...connection } as K3sNodeArgs["connection"],
+    };
 }
 
 /**
