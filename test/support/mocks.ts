@@ -9,6 +9,15 @@ export interface Registered {
     type: string;
     name: string;
     inputs: Record<string, any>;
+    /** The resource's URN, as the mock monitor made it. */
+    urn: string;
+    /** The parent's URN; undefined for a resource parented to the stack. */
+    parent?: string;
+    /** URNs of every resource this one waits for (dependsOn and inputs). */
+    dependencies: string[];
+    /** Output names the engine is told to keep secret. */
+    additionalSecretOutputs: string[];
+    deleteBeforeReplace: boolean;
 }
 
 /** What the mocked node prints per step, by the step suffix of the resource name. */
@@ -24,13 +33,32 @@ const DEFAULT_OUTPUTS: StepOutputs = {
         "  name: default\n",
 };
 
-/** Installs recording mocks; returns the list the registrations go into. */
+/** The options of a registration that `MockResourceArgs` does not carry, by URN-less key. */
+interface RequestOptions {
+    parent?: string;
+    dependencies: string[];
+    additionalSecretOutputs: string[];
+    deleteBeforeReplace: boolean;
+}
+
+/**
+ * Installs recording mocks; returns the list the registrations go into. The mock monitor does
+ * not pass parent, dependencies or secret options to `newResource`, so its `registerResource`
+ * is wrapped to read them from the request.
+ */
 export async function recordResources(outputs: StepOutputs = {}): Promise<Registered[]> {
     const registered: Registered[] = [];
     const printed = { ...DEFAULT_OUTPUTS, ...outputs };
+    const pending = new Map<string, RequestOptions>();
     await pulumi.runtime.setMocks({
         newResource(args: pulumi.runtime.MockResourceArgs) {
-            registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+            const key = `${args.type}::${args.name}`;
+            const options = pending.get(key) ?? {
+                dependencies: [], additionalSecretOutputs: [], deleteBeforeReplace: false,
+            };
+            registered.push({
+                type: args.type, name: args.name, inputs: args.inputs, urn: "", ...options,
+            });
             const step = args.name.split("-").pop() ?? "";
             const state = args.type === "command:remote:Command"
                 ? { ...args.inputs, stdout: printed[step] ?? "", stderr: "" }
@@ -41,7 +69,41 @@ export async function recordResources(outputs: StepOutputs = {}): Promise<Regist
             return args.inputs;
         },
     }, "pulumi-k3s", "unit", false);
+    wrapRegistrations(registered, pending);
     return registered;
+}
+
+function wrapRegistrations(registered: Registered[], pending: Map<string, RequestOptions>): void {
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: any, res: any) => void) => {
+        pending.set(`${req.getType()}::${req.getName()}`, {
+            parent: req.getParent() || undefined,
+            dependencies: req.getDependenciesList(),
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+            deleteBeforeReplace: req.getDeletebeforereplace(),
+        });
+        return original(req, (err: any, res: any) => {
+            const entry = registered.find((r) => r.type === req.getType() &&
+                r.name === req.getName() && r.urn === "");
+            if (entry && res) {
+                entry.urn = res.getUrn();
+            }
+            callback(err, res);
+        });
+    };
+}
+
+/** True when a recorded input value is a secret. */
+export function isSecret(value: unknown): boolean {
+    return typeof value === "object" && value !== null &&
+        (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] ===
+        pulumi.runtime.specialSecretSig;
+}
+
+/** A recorded input value with any secret wrapper removed. */
+export function plain(value: any): any {
+    return isSecret(value) ? plain(value.value) : value;
 }
 
 /** Resolves an Output in a mocked (non-preview) run. */
