@@ -62,8 +62,9 @@ function migrateLines(dir: string, name: string, opts: CniDirOptions): string[] 
     const sources = opts.migrateFrom.map((from) => shellQuote(`${from}/${name}`)).join(" ");
     const place = opts.migrateMode === "link"
         ? `ln -s "$src" ${shellQuote(target)}`
-        : `cp -p "$src" "$dir/.${name}.tmp" && chmod 0755 "$dir/.${name}.tmp" && ` +
-          `mv -f "$dir/.${name}.tmp" ${shellQuote(target)}`;
+        // Owned by root whatever the source's owner: containerd runs it as root.
+        : `cp -p "$src" "$dir/.${name}.tmp" && chown root:root "$dir/.${name}.tmp" && ` +
+          `chmod 0755 "$dir/.${name}.tmp" && mv -f "$dir/.${name}.tmp" ${shellQuote(target)}`;
     return [
         `if [ -e ${shellQuote(target)} ] || [ -L ${shellQuote(target)} ]; then`,
         `  echo "plugin ${name}: already in $dir, left as it is"`,
