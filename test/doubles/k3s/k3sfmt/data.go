@@ -54,10 +54,10 @@ type LegacyNode struct {
 	NoFlannel bool
 }
 
-// ContainerdConfig is the dot value of a containerd config template.
-type ContainerdConfig struct {
-	// NodeConfig is *Node or *LegacyNode, so a missing field fails as it does in K3s.
-	NodeConfig            any
+// ContainerdConfig is the dot value of a containerd config template. N is Node or
+// LegacyNode, so that a field the release lacks fails as it does in K3s, naming the type.
+type ContainerdConfig[N Node | LegacyNode] struct {
+	NodeConfig            *N
 	DisableCgroup         bool
 	SystemdCgroup         bool
 	IsRunningInUserNS     bool
@@ -91,8 +91,9 @@ func TemplateDir(dataDir string) string {
 	return filepath.Join(dataDir, "agent", "etc", "containerd")
 }
 
-// TemplateData builds the dot value K3s would pass when rendering on this release.
-func (g Gates) TemplateData(in NodeInput) *ContainerdConfig {
+// TemplateData builds the dot value K3s would pass when rendering on this release: a
+// *ContainerdConfig[LegacyNode] while NoFlannel exists, else a *ContainerdConfig[Node].
+func (g Gates) TemplateData(in NodeInput) any {
 	dir := TemplateDir(in.DataDir)
 	node := Node{
 		AgentConfig: AgentConfig{
@@ -113,13 +114,11 @@ func (g Gates) TemplateData(in NodeInput) *ContainerdConfig {
 		SELinux: in.SELinux,
 		Flannel: Flannel{Backend: in.FlannelBackend},
 	}
-	data := &ContainerdConfig{SystemdCgroup: true, Program: "k3s"}
 	if g.NoFlannelField {
-		data.NodeConfig = &LegacyNode{Node: node, NoFlannel: in.FlannelBackend == "none"}
-	} else {
-		data.NodeConfig = &node
+		legacy := &LegacyNode{Node: node, NoFlannel: in.FlannelBackend == "none"}
+		return &ContainerdConfig[LegacyNode]{NodeConfig: legacy, SystemdCgroup: true, Program: "k3s"}
 	}
-	return data
+	return &ContainerdConfig[Node]{NodeConfig: &node, SystemdCgroup: true, Program: "k3s"}
 }
 
 func templateField(g Gates, dir string, choice TemplateChoice) string {

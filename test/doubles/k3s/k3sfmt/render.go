@@ -38,8 +38,7 @@ func (g Gates) FuncMap() template.FuncMap {
 // "base" holding this release's base of the chosen format, so `{{ template "base" . }}`
 // works; with no user template (choice.File empty) the base alone is rendered. Parse and
 // execution errors are text/template's own.
-func (g Gates) Render(choice TemplateChoice, userTemplate string, data *ContainerdConfig) (
-	string, error) {
+func (g Gates) Render(choice TemplateChoice, userTemplate string, data any) (string, error) {
 	name := choice.File
 	if name == "" {
 		name = "config.toml"

@@ -25,8 +25,14 @@ func startUnit(name string, noBlock bool) error {
 	if err != nil {
 		return err
 	}
-	if activeState(name) == "active" {
+	switch activeState(name) {
+	case "active":
 		return nil
+	case "activating":
+		// Like systemd, a start while one is under way joins it instead of running twice.
+		if runInProgress(name) {
+			return joinRun(name, noBlock)
+		}
 	}
 	runID := newRunID()
 	writeState(name, "run", runID)
@@ -73,6 +79,7 @@ func finishRun(name, runID string, err error) error {
 	if readState(name, "run") != runID {
 		return nil
 	}
+	writeState(name, "pid", "")
 	if err == nil {
 		setActiveState(name, "active")
 		writeState(name, "result", "success")
@@ -122,6 +129,21 @@ func killGroup(pid int) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	syscall.Kill(-pid, syscall.SIGKILL)
+}
+
+func runInProgress(name string) bool {
+	pid, err := strconv.Atoi(readState(name, "pid"))
+	return err == nil && pid > 0 && syscall.Kill(pid, 0) == nil
+}
+
+func joinRun(name string, noBlock bool) error {
+	for !noBlock && activeState(name) == "activating" {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !noBlock && activeState(name) == "failed" {
+		return errJobFailed
+	}
+	return nil
 }
 
 func newRunID() string {
