@@ -27,23 +27,30 @@ export function assign(name: string, value: string): string {
 /**
  * Lines that write the output of `fill` to `path` atomically: a temp file in the same folder,
  * its mode set before any byte is written, then a rename. A failure leaves the old file or none.
+ * When the file already holds those bytes it is left alone (mtime and folder included) and only
+ * its mode is set, so running a step again changes nothing. `fill` runs once or twice.
  */
 export function writeAtomic(path: string, mode: string, fill: string): string[] {
     const dir = path.replace(/\/[^/]*$/, "") || "/";
+    const target = shellQuote(path);
     return [
         `mkdir -p ${shellQuote(dir)}`,
-        `tmp=$(mktemp ${shellQuote(`${dir}/.pulumi-k3s.XXXXXX`)})`,
-        `trap 'rm -f "$tmp"' EXIT`,
-        `chmod ${mode} "$tmp"`,
-        `${fill} > "$tmp"`,
-        `mv -f "$tmp" ${shellQuote(path)}`,
-        "trap - EXIT",
+        `if ${fill} | cmp -s - ${target} 2>/dev/null; then`,
+        `  chmod ${mode} ${target}`,
+        "else",
+        `  tmp=$(mktemp ${shellQuote(`${dir}/.pulumi-k3s.XXXXXX`)})`,
+        `  trap 'rm -f "$tmp"' EXIT`,
+        `  chmod ${mode} "$tmp"`,
+        `  ${fill} > "$tmp"`,
+        `  mv -f "$tmp" ${target}`,
+        "  trap - EXIT",
+        "fi",
     ];
 }
 
 /** Lines that write `content` to `path` atomically at `mode`. */
 export function writeFileAtomic(path: string, content: string, mode: string): string[] {
-    return writeAtomic(path, mode, `printf '%s' ${shellQuote(content)}`);
+    return [`content=${shellQuote(content)}`, ...writeAtomic(path, mode, `printf '%s' "$content"`)];
 }
 
 const DELIMITER = "PULUMI_K3S_STEP";
