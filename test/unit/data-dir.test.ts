@@ -38,7 +38,8 @@ describe("a custom data dir", () => {
         const yaml = writtenContent(config, "/etc/rancher/k3s/config.yaml");
         assert.match(yaml, /^data-dir: \/data\/k3s$/m);
         assert.match(yaml, /^token-file: \/data\/k3s\/pulumi-k3s\/join-token$/m);
-        assert.strictEqual(writtenContent(config, "/data/k3s/pulumi-k3s/join-token"), '"$new"');
+        assert.strictEqual(writtenContent(config, "/data/k3s/pulumi-k3s/join-token"),
+            `printf '%s' "$new"`);
         const install = scriptOf(registered, "s1-install");
         assert.match(install, /^mkdir -p \/data\/k3s\/agent\/images$/m);
         assert.match(install, /K3S_DATA_DIR=\/data\/k3s/);

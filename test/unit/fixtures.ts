@@ -68,17 +68,20 @@ export function scriptOf(registered: Registered[], name: string,
     return match[1];
 }
 
-/** The text a script writes to `path` with `printf '%s' <word>`, unquoted. */
+/**
+ * The text a script writes to `path`: the quoted `content=` word before the write, unquoted,
+ * or the fill (e.g. `printf '%s' "$new"`) when the bytes come from elsewhere.
+ */
 export function writtenContent(script: string, path: string): string {
     const word = String.raw`'(?:[^']|'\\'')*'|[^\s']+`;
     const target = path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    const pattern = new RegExp(String.raw`printf '%s' (` + word + ")" +
-        String.raw` > "\$tmp"\n[^\n]*"\$tmp" ` + target + "[;\n]");
+    const pattern = new RegExp(String.raw`(?:content=(` + word + ")\\n)?mkdir -p \\S+\\n" +
+        String.raw`if (.*) \| cmp -s - ` + target + " ");
     const match = pattern.exec(script);
     if (!match) {
         throw new Error(`the script writes no ${path}:\n${script}`);
     }
-    return unquote(match[1]);
+    return match[2] === `printf '%s' "$content"` ? unquote(match[1]) : match[2];
 }
 
 /** Reverses shellQuote for one word. */
