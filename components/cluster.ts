@@ -89,6 +89,13 @@ function checkClusterArgs(name: string, args: K3sClusterArgs): void {
                 "`connection.host`");
         }
     });
+    const modes = new Set(all.map((node) => node?.cni?.mode ?? args?.defaults?.cni?.mode ??
+        "flannel"));
+    if (modes.size > 1) {
+        problems.add("cni.mode", "`cni.mode` must be the same on every node: agents take the " +
+            "flannel backend from their server, so an agent with another mode gets a " +
+            "containerd template for the wrong CNI; set it once in `defaults.cni.mode`");
+    }
     if (args?.version !== undefined && args?.channel !== undefined) {
         problems.add("version", "`version` and `channel` conflict; give one of them");
     }

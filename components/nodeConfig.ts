@@ -42,9 +42,10 @@ function cniConfig(plan: NodePlan): Record<string, K3sConfigValue> {
         return {};
     }
     // Network policy is flannel's companion; K3s's docs turn it off with a custom CNI. Both
-    // are server settings that agents receive from their server; an agent skips them with a
-    // warning, and they record the node's CNI mode in its own config.
-    return { "flannel-backend": "none", "disable-network-policy": true };
+    // are server settings: agents receive them from their server (and would skip them with a
+    // warning).
+    return plan.role === "server" ? { "flannel-backend": "none", "disable-network-policy": true }
+        : {};
 }
 
 function labelConfig(args: K3sNodeArgs): Record<string, K3sConfigValue> {

@@ -4,7 +4,8 @@
  * Config (namespace `pulumi-k3s-demo`):
  *   nodes        list of { name, role: server|agent, host, port?, user?, hostKey?, sudo?,
  *                cniMode?: flannel|custom, dataDir? }
- *   privateKey   (secret) the SSH key every node accepts
+ *   privateKey   (secret) the SSH key every node accepts, or
+ *   privateKeys  (secret) one key per node name
  *   token        (secret, optional) the cluster token; by default the first server makes one
  *   version      the K3s release, e.g. v1.31.7+k3s1
  *   airgap       optional { k3sBinary, installScript, images? }: local files instead of a
@@ -33,15 +34,18 @@ function k3sFromConfig(): Record<string, pulumi.Input<unknown>> {
     const nodes = config.requireObject<NodeConfig[]>("nodes");
     const airgap = config.getObject<{ k3sBinary: string; installScript: string; images?: string }>(
         "airgap");
+    const keys = config.getSecretObject<Record<string, string>>("privateKeys");
+    const sharedKey = keys ? undefined : config.requireSecret("privateKey");
     const toClusterNode = (node: NodeConfig): K3sClusterNodeArgs => ({
         name: node.name,
-        connection: { host: node.host, port: node.port, user: node.user, hostKey: node.hostKey,
-            sudo: node.sudo },
+        connection: {
+            host: node.host, port: node.port, user: node.user, hostKey: node.hostKey,
+            sudo: node.sudo, privateKey: sharedKey ?? keys!.apply((k) => k[node.name] ?? ""),
+        },
         cni: node.cniMode ? { mode: node.cniMode } : undefined,
         dataDir: node.dataDir,
     });
     const cluster = new K3sCluster("k3s", {
-        connection: { privateKey: config.requireSecret("privateKey") },
         version: config.require("version"),
         token: config.getSecret("token"),
         servers: nodes.filter((n) => n.role === "server").map(toClusterNode),

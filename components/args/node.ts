@@ -12,7 +12,8 @@ export interface CniArgs {
      * `flannel` (default): K3s's embedded flannel; K3s's own containerd config is kept.
      * `custom`: `flannel-backend: none` and `disable-network-policy`, for Cilium, Calico and
      * the like; a containerd template then points containerd at `binDir` and `confDir`.
-     * Must be the same on every server of a cluster.
+     * A cluster-wide setting: servers must agree, and an agent follows its server's flannel
+     * backend, so an agent's `mode` must be its servers' (K3sCluster checks this).
      */
     mode?: CniMode;
     /**
