@@ -21,6 +21,8 @@ export interface Run {
     shell?: "bash" | "dash";
     /** Shell lines run as root before this run, e.g. to change a fixture between runs. */
     before?: string;
+    /** The login user; defaults to root. */
+    user?: string;
 }
 
 export interface RunResult {
@@ -88,8 +90,8 @@ while [ -f $io/cmd-$i ]; do
   if [ -f $io/before-$i.sh ]; then bash -e $io/before-$i.sh >&2 || exit 91; fi
   (
     umask "$(cat $io/umask-$i)"
-    exec env -i HOME=/root LANG=C PATH="$io/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
-      "$(cat $io/shell-$i)" -c "$(cat $io/cmd-$i)"
+    exec runuser -u "$(cat $io/user-$i)" -- env -i HOME=/ LANG=C \
+      PATH="$io/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$(cat $io/shell-$i)" -c "$(cat $io/cmd-$i)"
   ) < $io/stdin-$i > $io/out-$i 2> $io/err-$i
   echo $? > $io/rc-$i
   list > $io/list-$i
@@ -125,6 +127,7 @@ export function sandbox(spec: SandboxSpec): SandboxResult {
         write(`stdin-${i}`, run.stdin ?? "");
         write(`umask-${i}`, run.umask ?? "022");
         write(`shell-${i}`, run.shell ?? "bash");
+        write(`user-${i}`, run.user ?? "root");
         if (run.before) {
             write(`before-${i}.sh`, run.before);
         }
