@@ -59,7 +59,8 @@ export function planNode(name: string, args: K3sNodeArgs): NodePlan {
     }
     problems.throwIfAny(name);
     return {
-        role, version, channel: args.channel, paths, cniDir, install, readyTimeoutSeconds,
+        role, version, channel: args.channel, paths, install, readyTimeoutSeconds,
+        cniDir: { ...cniDir, staleTemplates: cni!.template ? [] : cni!.staleTemplatePaths },
         cni: cni!,
         cniMode: args.cni?.mode ?? "flannel",
         flavour: args.flavour ?? "host",

@@ -32,6 +32,12 @@ export interface CniDirOptions {
     readonly migrateFrom: readonly string[];
     /** `copy` (default) survives the source's removal; `link` follows later updates of it. */
     readonly migrateMode: "copy" | "link";
+    /**
+     * Templates this library may have written before that must go before K3s restarts: with
+     * flannel, base renders the CNI table and a custom CNI template left over would duplicate
+     * it. The template step's own delete runs only after the update, too late.
+     */
+    readonly staleTemplates?: readonly string[];
 }
 
 /**
@@ -53,6 +59,7 @@ export function cniDirScript(opts: CniDirOptions): string {
         'chown root:root "$dir"',
         'chmod 0755 "$dir"',
         ...migrate,
+        ...(opts.staleTemplates ?? []).map(removeOurTemplate),
         'echo "cni-bin-dir=$dir mode=$(stat -c %a "$dir") owner=$(stat -c %U:%G "$dir")"',
     ]);
 }
