@@ -125,3 +125,22 @@ describe("the containerd template step, executed", () => {
         assert.strictEqual(bytesOf(result, V2).toString(), "# mine\n");
     });
 });
+
+describe("switching a node from custom CNI to flannel, executed", () => {
+    afterEach(disposeSandboxes);
+
+    it("removes our custom template before K3s restarts, keeping a user's template", () => {
+        // The template step is deleted only after the update, so the steps that run before
+        // restart must remove it: base renders flannel's CNI table, ours would duplicate it.
+        const { cniDirCommand } = require("./steps");
+        const user = "# my own containerd template\n";
+        const result = sandbox({
+            setup: `mkdir -p ${CONTAINERD}\nprintf '%s' '${OLD}' > ${V3}\n` +
+                `printf '%s' '${user}' > ${V2}`,
+            runs: [{ command: cniDirCommand() }],
+        });
+        succeeded(result.runs[0]);
+        assert.doesNotMatch(result.runs[0].listing, /config-v3\.toml\.tmpl/);
+        assert.strictEqual(bytesOf(result, V2).toString(), user);
+    });
+});

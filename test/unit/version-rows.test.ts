@@ -75,6 +75,7 @@ describe("the command text per K3s release", () => {
             const stale = row.template === V3 ? V2 : V3;
             assert.ok(script.includes(`grep -qxF '# Written by pulumi-k3s: the containerd CNI ` +
                 `section.' ${stale}; then rm -f ${stale}; fi`), "removes our stale template");
+            assert.doesNotMatch(scriptOf(registered, "s1-cni-dir"), /rm -f/);
             assert.strictEqual(scriptOf(registered, "s1-containerd-template", "delete")
                 .includes(`rm -f ${row.template}`), true);
         });
@@ -87,6 +88,10 @@ describe("the command text per K3s release", () => {
             assert.ok(!stepNames(registered, "s1").includes("containerd-template"));
             assert.strictEqual(node.plan.cni.template, undefined);
             assert.strictEqual(node.plan.cni.binDir, row.flannelBinDir);
+            const cniDir = scriptOf(registered, "s1-cni-dir");
+            for (const stale of [V2, V3]) {
+                assert.ok(cniDir.includes(`then rm -f ${stale}; fi`), `removes our ${stale}`);
+            }
             const install = scriptOf(registered, "s1-install");
             assert.match(install, new RegExp(`INSTALL_K3S_VERSION='?${
                 row.version.replace(/[.+]/g, "\\$&")}'? `));
