@@ -15,6 +15,7 @@ export const MANAGED_CONFIG_KEYS: Readonly<Record<string, string>> = {
     "node-label": "nodeLabels",
     "node-taint": "nodeTaints",
     "node-name": "nodeName",
+    "tls-san": "tlsSans",
 };
 
 const CONFIG_KEY = /^[a-z][a-z0-9-]*[a-z0-9]$/;
