@@ -71,6 +71,9 @@ const BAD_INPUTS: BadInput[] = [
     { what: "a pass-through key the component manages", args: serverArgs({
         config: { "data-dir": "/x" } }),
     property: "config.data-dir", says: /set by this component; use `dataDir` instead/ },
+    { what: "a pass-through tls-san, which tlsSans would silently replace", args: serverArgs({
+        config: { "tls-san": ["k3s.example"] } }),
+    property: "config.tls-san", says: /set by this component; use `tlsSans` instead/ },
     { what: "a pass-through key that is no K3s flag", args: serverArgs({
         config: { "Disable": "traefik" } }),
     property: "config.Disable", says: /not a K3s flag name/ },
