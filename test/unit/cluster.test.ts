@@ -125,6 +125,17 @@ describe("K3sCluster", () => {
         });
     });
 
+    it("writes flannel-backend: none on custom-CNI servers only; agents take it from them",
+        async () => {
+            const { registered } = await registerCluster(haArgs({
+                defaults: { cni: { mode: "custom" } },
+            }));
+            assert.match(configYaml(registered, "c-s2"), /^flannel-backend: none$/m);
+            assert.match(configYaml(registered, "c-s2"), /^disable-network-policy: true$/m);
+            assert.doesNotMatch(configYaml(registered, "c-a1"), /flannel|network-policy/);
+            assert.ok(find(registered, "c-a1-containerd-template"));
+        });
+
     it("lets a node's version override the cluster's channel", async () => {
         const { registered } = await registerCluster(haArgs({
             version: undefined, channel: "stable",
@@ -148,6 +159,8 @@ describe("K3sCluster bad input", () => {
         ["a joining server with a bad data dir", { servers: [
             { name: "s1", connection: { host: "h1" } },
             { name: "s2", connection: { host: "h2" }, dataDir: "data" }] }, "s2.dataDir"],
+        ["an agent whose CNI mode differs from its servers'", { agents: [{ name: "a1",
+            connection: { host: "h" }, cni: { mode: "custom" } }] }, "cni.mode"],
     ];
     for (const [what, over, property] of cases) {
         it(`refuses ${what}, naming \`${property}\`, before any registration`, async () => {
@@ -158,6 +171,10 @@ describe("K3sCluster bad input", () => {
             assert.ok(err.problems.some((p) => p.property === property),
                 err.problems.map((p) => p.property).join(", "));
             assert.deepStrictEqual(registered.map((r) => r.name), []);
+            const node = /^(s\d|a\d)\./.exec(property);
+            if (node) {
+                assert.match(err.message, new RegExp(`node \`${node[1]}\``));
+            }
         });
     }
 });
