@@ -264,9 +264,13 @@ function cniBinDirs(
     if (cni === undefined) {
         return undefined;
     }
-    if (Array.isArray(cni.bin_dirs) && cni.bin_dir !== undefined) {
-        throw new Error("the CNI table sets both bin_dir and bin_dirs; containerd 2.1 refuses " +
-            "that");
+    if (Array.isArray(cni.bin_dirs) && cni.bin_dir !== undefined && cni.bin_dir !== "") {
+        // containerd 2.1 takes a bin_dirs equal to its default as unset, so bin_dir wins.
+        if (String(cni.bin_dirs) !== CONTAINERD_DEFAULT_CNI_BIN_DIR) {
+            throw new Error("the CNI table sets both bin_dir and bin_dirs; containerd 2.1 " +
+                "refuses that");
+        }
+        return { dirs: [String(cni.bin_dir)], key: "bin_dir" };
     }
     if (Array.isArray(cni.bin_dirs)) {
         return { dirs: cni.bin_dirs.map(String), key: "bin_dirs" };
