@@ -38,6 +38,8 @@ export function trapChecks(): Trap[] {
             dropIns],
         ["containerd 2.0 and 1.6 drop bin_dirs and keep /opt/cni/bin, as effectiveCniDirs says",
             binDirsBefore21],
+        ["c07 containerd 2.1 refuses bin_dir beside bin_dirs unless bin_dirs is its default, " +
+            "as effectiveCniDirs says", bothKeysOn21],
         ["a version 2 template on v1.32.9 is migrated by containerd 2.1 to the plan's bin dir",
             forcedVersion2],
         ...[DEFAULT_DATA_DIR, CUSTOM_DATA_DIR].flatMap((dataDir) =>
@@ -150,6 +152,28 @@ function binDirsBefore21(context: TrapContext): void {
             [loaded.binDirs, loaded.confDir]);
         Object.assign(row, { table: CNI_SHORT[plan.configVersion ?? 2],
             key: "bin_dirs (dropped)", binDir: "/opt/cni/bin", verdict: "ok" });
+    }
+}
+
+/** Both keys in one table, hand-written as a user template might. */
+function bothKeysOn21(context: TrapContext): void {
+    const dir = path.join(context.scratch, "both-keys");
+    fs.mkdirSync(dir, { recursive: true });
+    const cases = [["/x", "/x", false], ["/x", "/y", false], ["/x", "/opt/cni/bin", true]] as const;
+    for (const [binDir, binDirs, accepted] of cases) {
+        const config = "version = 3\n[plugins.'io.containerd.cri.v1.runtime'.cni]\n" +
+            `bin_dir = "${binDir}"\nbin_dirs = ["${binDirs}"]\n`;
+        fs.writeFileSync(path.join(dir, "config.toml"), config);
+        const loaded = loadInContainerd(context.tools, context.tools.containerd21,
+            path.join(dir, "config.toml"), dir);
+        assert.strictEqual(loaded.accepted, accepted, `${binDir} with [${binDirs}]`);
+        if (accepted) {
+            assert.deepStrictEqual(effectiveCniDirs(config, "2.1+").binDirs, loaded.binDirs);
+            assert.deepStrictEqual(loaded.binDirs, [binDir]);
+        } else {
+            assert.match(loaded.error ?? "", /cannot be set at the same time/);
+            assert.throws(() => effectiveCniDirs(config, "2.1+"), /both bin_dir and bin_dirs/);
+        }
     }
 }
 
