@@ -31,6 +31,36 @@ export function labelValueProblem(value: string): string | undefined {
     return value === "" || NAME.test(value) ? undefined : VALUE_SYNTAX;
 }
 
+/** Labels in the kubernetes.io and k8s.io namespaces that a kubelet may set on its node. */
+const KUBELET_LABELS = new Set([
+    "beta.kubernetes.io/arch", "beta.kubernetes.io/instance-type", "beta.kubernetes.io/os",
+    "failure-domain.beta.kubernetes.io/region", "failure-domain.beta.kubernetes.io/zone",
+    "kubernetes.io/arch", "kubernetes.io/hostname", "kubernetes.io/os",
+    "node.kubernetes.io/instance-type", "topology.kubernetes.io/region",
+    "topology.kubernetes.io/zone",
+]);
+
+/**
+ * Returns why the kubelet refuses to set the label `key` on its own node, or undefined. The
+ * kubelet (so K3s, which passes `node-label` to it) fails at start on such a label.
+ */
+export function kubeletLabelProblem(key: string): string | undefined {
+    const slash = key.lastIndexOf("/");
+    const prefix = slash >= 0 ? key.slice(0, slash) : "";
+    const within = (ns: string) => prefix === ns || prefix.endsWith(`.${ns}`);
+    if (!within("kubernetes.io") && !within("k8s.io")) {
+        return undefined;
+    }
+    if (KUBELET_LABELS.has(key) || within("kubelet.kubernetes.io") ||
+        within("node.kubernetes.io")) {
+        return undefined;
+    }
+    return "the kubelet sets no label of the kubernetes.io and k8s.io namespaces on its own " +
+        "node but those under kubelet.kubernetes.io/, node.kubernetes.io/ and a few " +
+        "well-known keys (kubernetes.io/os...), and K3s then fails to start; set it " +
+        "through the Kubernetes API once the node has joined";
+}
+
 function isDnsSubdomain(text: string): boolean {
     return text.length <= 253 && text.split(".").every((part) => DNS_LABEL.test(part));
 }
@@ -42,7 +72,8 @@ function isDnsSubdomain(text: string): boolean {
 export function checkNodeLabels(property: string, labels: Record<string, string>): string[] {
     const problems: string[] = [];
     for (const [key, value] of Object.entries(labels)) {
-        const problem = labelKeyProblem(key) ?? labelValueProblem(String(value));
+        const problem = labelKeyProblem(key) ?? labelValueProblem(String(value)) ??
+            kubeletLabelProblem(key);
         if (problem) {
             problems.push(`\`${property}\` has the label \`${key}=${value}\` that K3s refuses: ` +
                 `${problem}`);
