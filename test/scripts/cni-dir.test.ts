@@ -25,7 +25,8 @@ describe("the cni-dir step, executed", () => {
                 "&& echo traversable-by-nobody",
         });
         const run = succeeded(result.runs[0]);
-        assert.match(run.stdout, /cni-bin-dir=\/var\/lib\/rancher\/k3s\/data\/cni mode=755 owner=root:root/);
+        assert.match(run.stdout,
+            /cni-bin-dir=\/var\/lib\/rancher\/k3s\/data\/cni mode=755 owner=root:root/);
         const dir = statOf(result, DIR);
         assert.deepStrictEqual([dir.mode, dir.uid, dir.gid], [0o755, 0, 0]);
         assert.strictEqual(statOf(result, "/var/lib/rancher/k3s/data").mode, 0o755);
@@ -54,7 +55,8 @@ describe("the cni-dir step, executed", () => {
     it("preserves a regular file data/cni/cilium-cni byte for byte, even when asked to " +
         "migrate a plugin of that name (c05)", () => {
         const result = sandbox({
-            setup: `mkdir -p ${DIR} /opt/cni/bin\nhead -c 65536 /dev/urandom > ${DIR}/cilium-cni\n` +
+            setup: `mkdir -p ${DIR} /opt/cni/bin\n` +
+                `head -c 65536 /dev/urandom > ${DIR}/cilium-cni\n` +
                 "echo other > /opt/cni/bin/cilium-cni",
             runs: [{ command: "true" },
                 { command: cniDirCommand({ cni: { migratePlugins: ["cilium-cni"] } }) }],

@@ -122,7 +122,8 @@ describe("the install, restart and read-back steps, executed", () => {
             const result = sandbox({
                 runs: [{ command }, { command, before: "mkdir -p /usr/local/bin\n" +
                     "printf '#!/bin/sh\\necho \"$K3S_DATA_DIR\" > /data/uninstalled\\n' > " +
-                    "/usr/local/bin/k3s-uninstall.sh\nchmod 0755 /usr/local/bin/k3s-uninstall.sh" }],
+                    "/usr/local/bin/k3s-uninstall.sh\n" +
+                    "chmod 0755 /usr/local/bin/k3s-uninstall.sh" }],
             });
             assert.strictEqual(succeeded(result.runs[0]).stdout,
                 "K3s was not installed; nothing to uninstall\n");

@@ -3,7 +3,8 @@ import * as assert from "assert";
 import { planNode } from "../../components/args/plan";
 import { TEMPLATE_MARKER } from "../../components/k3s/containerd";
 import { bytesOf, disposeSandboxes, sandbox, statOf, succeeded } from "./sandbox";
-import { serverArgs, templateCommand } from "./steps";
+import { removeTemplateScript } from "../../components/steps/prepare";
+import { asRoot, cniDirCommand, serverArgs, templateCommand } from "./steps";
 
 const CONTAINERD = "/var/lib/rancher/k3s/agent/etc/containerd";
 const V2 = `${CONTAINERD}/config.toml.tmpl`;
@@ -111,8 +112,6 @@ describe("the containerd template step, executed", () => {
 
     it("removes only our own template when the step is deleted", () => {
         // The delete text of the template step, as K3sNode registers it.
-        const { removeTemplateScript } = require("../../components/steps/prepare");
-        const { asRoot } = require("./steps");
         const result = sandbox({
             setup: `mkdir -p ${CONTAINERD}\nprintf '%s' '${OLD}' > ${V3}\n` +
                 `echo '# mine' > ${V2}`,
@@ -132,7 +131,6 @@ describe("switching a node from custom CNI to flannel, executed", () => {
     it("removes our custom template before K3s restarts, keeping a user's template", () => {
         // The template step is deleted only after the update, so the steps that run before
         // restart must remove it: base renders flannel's CNI table, ours would duplicate it.
-        const { cniDirCommand } = require("./steps");
         const user = "# my own containerd template\n";
         const result = sandbox({
             setup: `mkdir -p ${CONTAINERD}\nprintf '%s' '${OLD}' > ${V3}\n` +

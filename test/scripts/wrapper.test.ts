@@ -105,7 +105,8 @@ describe("the remote command wrapper, executed", () => {
                 inspect: "cat /pk3s-io/sudo-calls",
             });
             assert.strictEqual(result.runs[0].code, 1);
-            assert.match(result.runs[0].stderr, /^pulumi-k3s: sudo for user carol asks for a password/);
+            assert.match(result.runs[0].stderr,
+                /^pulumi-k3s: sudo for user carol asks for a password/);
             assert.doesNotMatch(result.runs[0].stderr, /a password is required/);
             assert.strictEqual(result.inspect, "-n true\n");
         });

@@ -55,7 +55,7 @@ const BAD_INPUTS: BadInput[] = [
     { what: "flannel with a cni.binDir of its own (c06)", args: serverArgs({
         cni: { binDir: "/opt/cni/bin" } }),
     property: "cni.binDir",
-    says: /`cni.binDir` cannot be `\/opt\/cni\/bin` while flannel is on.*duplicated table.*"custom"/ },
+    says: /`cni.binDir` cannot be `\/opt\/cni\/bin` while flannel is on.*duplicated.*"custom"/ },
     { what: "custom CNI from a channel", args: serverArgs({
         version: undefined, channel: "stable", cni: { mode: "custom" } }),
     property: "version", says: /exact K3s release.*"custom".*channel/ },

@@ -1,4 +1,6 @@
 import * as assert from "assert";
+
+import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 
 import { K3sArgsError } from "../../components/args/errors";
@@ -93,7 +95,7 @@ describe("K3sCluster", () => {
         const stdin = find(registered, "c-a1-config").inputs.stdin;
         assert.ok(isSecret(stdin));
         assert.strictEqual(plain(stdin), "K10abc::server:secret");
-        assert.strictEqual(await cluster.token.isSecret, true);
+        assert.strictEqual(await pulumi.isSecret(cluster.token), true);
     });
 
     it("sends every node the given token, the first server included", async () => {
@@ -112,7 +114,7 @@ describe("K3sCluster", () => {
         const kubeconfig = await valueOf(cluster.kubeconfig);
         assert.match(kubeconfig, /server: https:\/\/k3s\.example:7443/);
         assert.doesNotMatch(kubeconfig, /127\.0\.0\.1/);
-        assert.strictEqual(await cluster.kubeconfig.isSecret, true);
+        assert.strictEqual(await pulumi.isSecret(cluster.kubeconfig), true);
     });
 
     it("reports the CNI bin and conf dir of every node by name", async () => {

@@ -115,7 +115,8 @@ describe("planCni", () => {
             flavour: "host" });
         assert.strictEqual(plan.binDirKey, "bin_dirs");
         assert.strictEqual(plan.containerdLine, "2.1+");
-        assert.match(plan.template!.content, /^bin_dirs = \[ "\/var\/lib\/rancher\/k3s\/data\/cni" \]$/m);
+        assert.match(plan.template!.content,
+            /^bin_dirs = \[ "\/var\/lib\/rancher\/k3s\/data\/cni" \]$/m);
         assert.doesNotMatch(plan.template!.content, /^bin_dir\s*=/m);
         const config = effectiveCniDirs(rendered(plan.template!.content, baseLike(3, false)),
             "2.1+");

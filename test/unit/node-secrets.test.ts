@@ -1,5 +1,7 @@
 import * as assert from "assert";
 
+import * as pulumi from "@pulumi/pulumi";
+
 import { allCommandTexts, find, HOSTILE_TOKEN, PRIVATE_KEY, registerNode, scriptOf, serverArgs,
     agentArgs, writtenContent } from "./fixtures";
 import { isSecret, plain, valueOf } from "../support/mocks";
@@ -70,8 +72,8 @@ describe("K3sNode secrets", () => {
     it("exposes the server token and kubeconfig as secret outputs, and none for agents",
         async () => {
             const { node } = await registerNode("s1", serverArgs());
-            assert.strictEqual(await node.token.isSecret, true);
-            assert.strictEqual(await node.kubeconfig.isSecret, true);
+            assert.strictEqual(await pulumi.isSecret(node.token), true);
+            assert.strictEqual(await pulumi.isSecret(node.kubeconfig), true);
             assert.strictEqual(await valueOf(node.token), "K10abc::server:secret");
             assert.match(String(await valueOf(node.kubeconfig)), /server: https:\/\/127\.0\.0\.1/);
             const agent = await registerNode("a1", agentArgs());

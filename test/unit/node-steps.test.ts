@@ -36,7 +36,8 @@ describe("K3sNode steps", () => {
 
     it("writes the containerd template between cni-dir and config for custom CNI",
         async () => {
-            const { registered } = await registerNode("s1", serverArgs({ cni: { mode: "custom" } }));
+            const { registered } = await registerNode("s1",
+                serverArgs({ cni: { mode: "custom" } }));
             const steps = ["preflight", "cni-dir", "containerd-template", "config", "install",
                 "restart", "verify", "credentials"];
             assert.deepStrictEqual(stepNames(registered, "s1"), steps);
