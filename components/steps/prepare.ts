@@ -124,6 +124,7 @@ export interface ConfigStepOptions {
  */
 export function configScript(opts: ConfigStepOptions): string {
     const tokenFile = shellQuote(opts.paths.joinTokenFile);
+    const tokenDir = shellQuote(opts.paths.joinTokenFile.replace(/\/[^/]*$/, ""));
     const tokenLines = opts.tokenOnStdin ? [
         "new=$(cat)",
         `if ${opts.server ? "true" : "false"} && [ -s ${tokenFile} ] && ` +
@@ -133,6 +134,8 @@ export function configScript(opts: ConfigStepOptions): string {
             ' K3s cannot change it in place (rotate it with k3s token rotate, then set it)" >&2',
         "  exit 1",
         "fi",
+        `mkdir -p ${tokenDir}`,
+        `chmod 0700 ${tokenDir}`,
         ...writeAtomic(opts.paths.joinTokenFile, "0600", `printf '%s' "$new"`),
     ] : [];
     const configDir = opts.paths.configFile.replace(/\/[^/]*$/, "");
