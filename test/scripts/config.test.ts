@@ -102,6 +102,24 @@ describe("the config step, executed", () => {
         assert.strictEqual(result.runs[1].listing, result.runs[0].listing);
     });
 
+    it("tightens an existing token folder to 0700", async () => {
+        const result = sandbox({
+            setup: `mkdir -p -m 0755 ${TOKEN_DIR}`,
+            runs: [{ command: await configCommand({ token: "t" }), stdin: "t" }],
+        });
+        succeeded(result.runs[0]);
+        assert.strictEqual(statOf(result, TOKEN_DIR).mode, 0o700);
+    });
+
+    it("drops only trailing newlines from the token, which K3s trims from a token file too",
+        async () => {
+            const result = sandbox({
+                runs: [{ command: await configCommand({ token: "t" }), stdin: "a\nb\n\n" }],
+            });
+            succeeded(result.runs[0]);
+            assert.strictEqual(bytesOf(result, TOKEN).toString(), "a\nb");
+        });
+
     it("writes no token file when no token is given", async () => {
         const result = sandbox({ runs: [{ command: await configCommand() }] });
         succeeded(result.runs[0]);
