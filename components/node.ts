@@ -86,7 +86,11 @@ class NodeSteps {
         this.loginUser = typeof args.connection.user === "string" ? args.connection.user
             : "the login user";
         this.step("preflight", { create: preflightScript() });
-        this.step("cni-dir", { create: cniDirScript(plan.cniDir) });
+        // An upgrade may move the CNI bin dir from the per-release dir to data/cni: migrated
+        // plugins are brought in again, from data/current/bin, before the new release runs.
+        const release = plan.version?.raw ?? plan.channel;
+        this.step("cni-dir", { create: cniDirScript(plan.cniDir),
+            triggers: plan.cniDir.migratePlugins.length > 0 ? [release] : [] });
         const template = plan.cni.template;
         if (template) {
             this.step("containerd-template", {
