@@ -91,6 +91,23 @@ describe("the cni-dir step, executed", () => {
             assert.doesNotMatch(run.listing, /\.tmp/);
         });
 
+    it("brings a user plugin from the v1.30.5 release dir into data/cni before v1.30.6 " +
+        "runs, so flannel still finds it after the upgrade (c02)", () => {
+        const hashBin = "/var/lib/rancher/k3s/data/0123abcd/bin";
+        const result = sandbox({
+            setup: `mkdir -p ${hashBin}
+ln -s 0123abcd /var/lib/rancher/k3s/data/current
+` +
+                `printf 'user-plugin' > ${hashBin}/my-cni
+chmod 0755 ${hashBin}/my-cni`,
+            runs: [{ command: cniDirCommand({ version: "v1.30.6+k3s1",
+                cni: { migratePlugins: ["my-cni"] } }) }],
+        });
+        succeeded(result.runs[0]);
+        assert.strictEqual(bytesOf(result, `${DIR}/my-cni`).toString(), "user-plugin");
+        assert.strictEqual(statOf(result, `${DIR}/my-cni`).isLink, false);
+    });
+
     it("never overwrites a plugin already in data/cni, not even a dangling link", () => {
         const result = sandbox({
             setup: `mkdir -p ${DIR} /opt/cni/bin\necho new > /opt/cni/bin/multus\n` +

@@ -115,6 +115,21 @@ describe("K3sNode steps", () => {
         }
     });
 
+    it("runs cni-dir again on a new release when plugins are migrated, and only then (c02)",
+        async () => {
+            const triggers = async (version: string, migratePlugins?: string[]) => {
+                const { registered } = await registerNode("s1", serverArgs({
+                    version, cni: { migratePlugins } }));
+                return find(registered, "s1-cni-dir").inputs.triggers;
+            };
+            assert.deepStrictEqual(await triggers("v1.30.5+k3s1", ["my-cni"]),
+                ["server", "/var/lib/rancher/k3s", "v1.30.5+k3s1"]);
+            assert.deepStrictEqual(await triggers("v1.30.6+k3s1", ["my-cni"]),
+                ["server", "/var/lib/rancher/k3s", "v1.30.6+k3s1"]);
+            assert.deepStrictEqual(await triggers("v1.30.6+k3s1"),
+                ["server", "/var/lib/rancher/k3s"]);
+        });
+
     it("restarts K3s when config.yaml, the template, the install or the token changes",
         async () => {
             const run = async (args: Parameters<typeof serverArgs>[0]) => {
