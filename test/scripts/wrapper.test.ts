@@ -77,7 +77,7 @@ describe("the remote command wrapper, executed", () => {
         assert.deepStrictEqual([dir.mode, dir.uid, dir.gid], [0o755, 0, 0]);
     });
 
-    it("fails at once with a message naming sudo when sudo would ask for a password",
+    it("fails at once with a message naming sudo when sudo would ask for a password (c12)",
         () => {
             const started = Date.now();
             const result = sandbox({
@@ -94,8 +94,8 @@ describe("the remote command wrapper, executed", () => {
             assert.ok(Date.now() - started < 20_000);
         });
 
-    it("names sudo when a sudo on PATH says a password is required, and never runs the step",
-        () => {
+    it("names sudo when a sudo on PATH says a password is required, never running the " +
+        "step (c12)", () => {
             const fakeSudo = "#!/bin/sh\necho \"$*\" >> /pk3s-io/sudo-calls\n" +
                 "echo 'sudo: a password is required' >&2\nexit 1\n";
             const result = sandbox({
