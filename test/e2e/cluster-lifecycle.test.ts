@@ -116,6 +116,8 @@ describe("K3sCluster of three nodes through the real engine", function () {
                 "root:root 600", `${node.name}: config.yaml`);
             assert.strictEqual(await ownerAndMode(node, `${DATA_DIR}/pulumi-k3s/join-token`),
                 "root:root 600", `${node.name}: token file`);
+            const unit = node.name === "server" ? "k3s.service" : "k3s-agent.service";
+            assert.ok(await existsOnNode(node, `/etc/systemd/system/${unit}`), unit);
             const table = await generatedCniTable(node);
             assert.strictEqual(table.bin_dir, cniDirs[node.name].binDir,
                 `${node.name}: generated bin_dir vs the exported cniBinDir`);
@@ -176,11 +178,11 @@ describe("K3sCluster of three nodes through the real engine", function () {
         async () => {
             await stack.destroy(log.operation());
             for (const node of nodes) {
-                for (const gone of ["/etc/rancher/k3s", DATA_DIR, "/usr/local/bin/k3s", "/var/tmp/pulumi-k3s-airgap"]) {
+                for (const gone of ["/etc/rancher/k3s", DATA_DIR, "/usr/local/bin/k3s"]) {
                     assert.ok(!(await existsOnNode(node, gone)), `${node.name}: ${gone} left`);
                 }
-                assert.strictEqual(await onNode(node, "ls -A /etc/systemd/system"), "",
-                    `${node.name}: units left`);
+                assert.strictEqual(await onNode(node, "find /etc/systemd/system -name '*k3s*'"),
+                    "", `${node.name}: K3s units or links left`);
                 assert.strictEqual(await onNode(node, "ls -A /usr/local/bin"),
                     "journalctl\nsystemctl\n", `${node.name}: /usr/local/bin`);
             }
