@@ -65,20 +65,28 @@ export function cniDirScript(opts: CniDirOptions): string {
 }
 
 function migrateLines(dir: string, name: string, opts: CniDirOptions): string[] {
-    const target = `${dir}/${name}`;
+    const target = shellQuote(`${dir}/${name}`);
     const sources = opts.migrateFrom.map((from) => shellQuote(`${from}/${name}`)).join(" ");
-    const place = opts.migrateMode === "link"
-        ? `ln -s "$src" ${shellQuote(target)}`
-        // Owned by root whatever the source's owner: containerd runs it as root.
-        : `cp -p "$src" "$dir/.${name}.tmp" && chown root:root "$dir/.${name}.tmp" && ` +
-          `chmod 0755 "$dir/.${name}.tmp" && mv -f "$dir/.${name}.tmp" ${shellQuote(target)}`;
+    // One command a line, so set -e stops at a failed copy; root-owned whatever the source's
+    // owner, since containerd runs it as root.
+    const place = opts.migrateMode === "link" ? [`ln -s "$src" ${target}`] : [
+        `tmp="$dir/.${name}.tmp"`,
+        `trap 'rm -f "$tmp"' EXIT`,
+        'cp -p "$src" "$tmp"',
+        'chown root:root "$tmp"',
+        'chmod 0755 "$tmp"',
+        `mv -f "$tmp" ${target}`,
+        "trap - EXIT",
+    ];
     return [
-        `if [ -e ${shellQuote(target)} ] || [ -L ${shellQuote(target)} ]; then`,
+        `if [ -e ${target} ] || [ -L ${target} ]; then`,
         `  echo "plugin ${name}: already in $dir, left as it is"`,
         "else",
         "  src=",
         `  for f in ${sources}; do [ -f "$f" ] && { src=$f; break; }; done`,
-        `  if [ -n "$src" ]; then ${place}; echo "plugin ${name}: from $src";`,
+        '  if [ -n "$src" ]; then',
+        ...place.map((line) => `    ${line}`),
+        `    echo "plugin ${name}: from $src"`,
         `  else echo "plugin ${name}: not found in ${opts.migrateFrom.join(", ")}" >&2; fi`,
         "fi",
     ];
