@@ -108,6 +108,20 @@ chmod 0755 ${hashBin}/my-cni`,
         assert.strictEqual(statOf(result, `${DIR}/my-cni`).isLink, false);
     });
 
+    it("fails, leaving no partial plugin, when a plugin cannot be copied", () => {
+        const result = sandbox({
+            setup: `mkdir -p ${DIR} /opt/cni/bin\nmount -t tmpfs -o size=16k tmpfs ${DIR}\n` +
+                "head -c 65536 /dev/urandom > /opt/cni/bin/multus",
+            runs: [{ command: cniDirCommand({ cni: { migratePlugins: ["multus"] } }) }],
+            inspect: `ls -a ${DIR}`,
+        });
+        const run = result.runs[0];
+        assert.notStrictEqual(run.code, 0, run.stdout);
+        assert.match(run.stderr, /No space left on device/);
+        assert.doesNotMatch(run.stdout, /plugin multus: from/);
+        assert.strictEqual(result.inspect, ".\n..\n");
+    });
+
     it("never overwrites a plugin already in data/cni, not even a dangling link", () => {
         const result = sandbox({
             setup: `mkdir -p ${DIR} /opt/cni/bin\necho new > /opt/cni/bin/multus\n` +
