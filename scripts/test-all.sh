@@ -25,7 +25,10 @@ for suite in "${suites[@]}"; do
   fi
   p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
   passed=$((passed + p)); failed=$((failed + f))
-  [ "$status" -eq 0 ] || [ "$f" -gt 0 ] || { broken+=("$suite (exit $status)"); failed=$((failed + 1)); }
+  if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+    broken+=("$suite (exit $status)")
+    failed=$((failed + 1))
+  fi
 done
 
 for b in "${broken[@]+"${broken[@]}"}"; do echo "suite did not finish cleanly: $b"; done
