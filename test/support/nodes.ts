@@ -250,6 +250,9 @@ async function execInNode(pid: number, command: string, input?: string | Buffer)
       resolve({ code: code ?? -1, stdout: stdoutBytes.toString("utf8"),
         stderr: Buffer.concat(err).toString("utf8"), stdoutBytes });
     });
+    // A command that exits before reading its stdin closes the pipe early; that is not an
+    // error of the command.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(input ?? "");
   });
 }
