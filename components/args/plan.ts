@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as fs from "fs";
 
 import { CniPlan, CniPlanError, planCni } from "../k3s/containerd";
@@ -200,7 +201,13 @@ function checkInstall(args: K3sNodeArgs, problems: ProblemList): InstallSource {
                     `file; \`${String(file)}\` does not exist`);
             }
         }
-        return { kind: "airgap", hasImages: install.airgap.images !== undefined };
+        const { k3sBinary, installScript } = install.airgap;
+        const present = [k3sBinary, installScript].every((f) => fs.existsSync(String(f)));
+        return {
+            kind: "airgap", hasImages: install.airgap.images !== undefined,
+            sha256: present ? { binary: digest(k3sBinary), installScript: digest(installScript) }
+                : undefined,
+        };
     }
     const url = install.scriptUrl ?? DEFAULT_INSTALL_SCRIPT_URL;
     if (!/^https?:\/\/\S+$/.test(url)) {
@@ -208,6 +215,10 @@ function checkInstall(args: K3sNodeArgs, problems: ProblemList): InstallSource {
             `\`${url}\``);
     }
     return { kind: "script", url };
+}
+
+function digest(file: string): string {
+    return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 }
 
 function checkCni(

@@ -12,7 +12,12 @@ export function unitName(role: Role): string {
 /** Where K3s comes from. */
 export type InstallSource =
     | { readonly kind: "script"; readonly url: string }
-    | { readonly kind: "airgap"; readonly hasImages: boolean };
+    | {
+        readonly kind: "airgap";
+        readonly hasImages: boolean;
+        /** sha256 of the local binary and install script, checked on the node before use. */
+        readonly sha256?: { readonly binary: string; readonly installScript: string };
+    };
 
 /** Options of the install step. */
 export interface InstallOptions {
@@ -48,7 +53,7 @@ export function installScript(opts: InstallOptions): string {
     ];
     const run = opts.source.kind === "script"
         ? scriptInstallLines(opts.source.url, env)
-        : airgapInstallLines(opts.paths, opts.source.hasImages, env);
+        : airgapInstallLines(opts.paths, opts.source, env);
     return script(`install K3s ${opts.version ?? opts.channel ?? ""} (${opts.role})`, [
         "umask 022",
         ...run,
@@ -67,16 +72,31 @@ function scriptInstallLines(url: string, env: readonly string[]): string[] {
     ];
 }
 
-function airgapInstallLines(paths: K3sPaths, hasImages: boolean, env: readonly string[]): string[] {
-    const images = hasImages ? [
+function airgapInstallLines(
+    paths: K3sPaths, source: Extract<InstallSource, { kind: "airgap" }>, env: readonly string[],
+): string[] {
+    const images = source.hasImages ? [
         `mkdir -p ${shellQuote(paths.imagesDir)}`,
         `cp -R ${AIRGAP_FILES.images}/. ${shellQuote(paths.imagesDir)}/`,
     ] : [];
+    // The staging folder is writable by the login user: root works on its own copies, and
+    // checks them against the digests of the local files before running anything.
+    const check = source.sha256 ? [
+        `printf '%s  %s\\n' ${source.sha256.binary} "$work/k3s" ` +
+            `${source.sha256.installScript} "$work/install.sh" | sha256sum -c --quiet - ` +
+            `|| { echo "pulumi-k3s: the staged airgap files differ from the local ones" >&2; ` +
+            "exit 1; }",
+    ] : [];
     return [
-        `install -m 0755 ${AIRGAP_FILES.binary} ${INSTALL_BIN_DIR}/.k3s.new`,
+        "work=$(mktemp -d)",
+        `trap 'rm -rf "$work"' EXIT`,
+        `cp ${AIRGAP_FILES.binary} "$work/k3s"`,
+        `cp ${AIRGAP_FILES.installScript} "$work/install.sh"`,
+        ...check,
+        `install -m 0755 "$work/k3s" ${INSTALL_BIN_DIR}/.k3s.new`,
         `mv -f ${INSTALL_BIN_DIR}/.k3s.new ${INSTALL_BIN_DIR}/k3s`,
         ...images,
-        `env INSTALL_K3S_SKIP_DOWNLOAD=true ${env.join(" ")} sh ${AIRGAP_FILES.installScript}`,
+        `env INSTALL_K3S_SKIP_DOWNLOAD=true ${env.join(" ")} sh "$work/install.sh"`,
     ];
 }
 

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { createHash } from "crypto";
 
 import { k3sPaths } from "../../components/k3s/paths";
 import { preflightScript } from "../../components/steps/prepare";
@@ -51,6 +52,26 @@ describe("the install, restart and read-back steps, executed", () => {
             "INSTALL_K3S_SKIP_START=true", "INSTALL_K3S_VERSION=v1.31.7+k3s1",
             "K3S_DATA_DIR=/data/k3s", ""].join("\n"));
         assert.strictEqual(statOf(result, "/data/k3s/agent/images").mode, 0o755);
+    });
+
+    it("refuses staged airgap files whose digest is not the local file's, installing nothing",
+        () => {
+        const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+        const source = { kind: "airgap" as const, hasImages: false,
+            sha256: { binary: sha(FAKE_K3S), installScript: sha(FAKE_INSTALLER) } };
+        const stage = (k3s: string) => `mkdir -p ${STAGING}\n` +
+            `printf '%s' ${shellQuote(k3s)} > ${STAGING}/k3s\n` +
+            `printf '%s' ${shellQuote(FAKE_INSTALLER)} > ${STAGING}/install.sh`;
+        const install = asRoot(installScript({ role: "server", paths: k3sPaths(),
+            version: "v1.31.7+k3s1", source }));
+        const swapped = sandbox({ setup: stage(FAKE_K3S + "# swapped\n"),
+            runs: [{ command: install }], inspect: "ls -a /usr/local/bin" });
+        assert.notStrictEqual(swapped.runs[0].code, 0);
+        assert.match(swapped.runs[0].stderr, /staged airgap files differ from the local ones/);
+        assert.doesNotMatch(swapped.inspect, /k3s/);
+        const intact = sandbox({ setup: stage(FAKE_K3S), runs: [{ command: install }] });
+        assert.strictEqual(succeeded(intact.runs[0]).stdout,
+            "installed: k3s version v1.31.7+k3s1 (fake)\n");
     });
 
     it("restarts without blocking and waits until the unit is active", () => {
