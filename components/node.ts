@@ -128,8 +128,7 @@ class NodeSteps {
         const restart = this.step("restart", {
             create: restartScript(plan.role, plan.readyTimeoutSeconds),
             triggers: [configYaml.apply(sha256), sha256(template?.content ?? ""),
-                install.create.apply((text) => sha256(text ?? "")), this.airgapHash(),
-                token ?? null],
+                install.create.apply((text) => sha256(text ?? "")), token ?? null],
         });
         this.verify = this.step("verify", {
             create: readContainerdConfigScript(plan.paths, plan.readyTimeoutSeconds),
@@ -186,12 +185,6 @@ class NodeSteps {
                 source: new pulumi.asset.FileAsset(local!),
                 remotePath: remote,
             }, { parent: this.parent, dependsOn: after }));
-    }
-
-    private airgapHash(): string | null {
-        const files = this.plan.airgapFiles;
-        return files ? sha256([files.k3sBinary, files.installScript, files.images ?? ""]
-            .map(fileDigest).join(",")) : null;
     }
 }
 
@@ -257,11 +250,6 @@ function parseCredentials(stdout: string): { token: string; kubeconfig: string }
 
 function sha256(text: string): string {
     return crypto.createHash("sha256").update(text).digest("hex");
-}
-
-function fileDigest(file: string): string {
-    return file ? crypto.createHash("sha256").update(require("fs").readFileSync(file))
-        .digest("hex") : "";
 }
 
 function basename(file: string | undefined): string {

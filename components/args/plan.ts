@@ -1,5 +1,6 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as path from "path";
 
 import { CniPlan, CniPlanError, planCni } from "../k3s/containerd";
 import { configKeyProblem, K3sConfigValue } from "../k3s/config";
@@ -201,12 +202,17 @@ function checkInstall(args: K3sNodeArgs, problems: ProblemList): InstallSource {
                     `file; \`${String(file)}\` does not exist`);
             }
         }
-        const { k3sBinary, installScript } = install.airgap;
-        const present = [k3sBinary, installScript].every((f) => fs.existsSync(String(f)));
+        const { k3sBinary, installScript, images } = install.airgap;
+        const present = [k3sBinary, installScript, images ?? k3sBinary]
+            .every((f) => fs.existsSync(String(f)));
         return {
-            kind: "airgap", hasImages: install.airgap.images !== undefined,
-            sha256: present ? { binary: digest(k3sBinary), installScript: digest(installScript) }
-                : undefined,
+            kind: "airgap", hasImages: images !== undefined,
+            sha256: present ? {
+                binary: digest(k3sBinary),
+                installScript: digest(installScript),
+                images: images ? { file: path.basename(images), sha256: digest(images) }
+                    : undefined,
+            } : undefined,
         };
     }
     const url = install.scriptUrl ?? DEFAULT_INSTALL_SCRIPT_URL;

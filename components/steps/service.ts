@@ -15,8 +15,15 @@ export type InstallSource =
     | {
         readonly kind: "airgap";
         readonly hasImages: boolean;
-        /** sha256 of the local binary and install script, checked on the node before use. */
-        readonly sha256?: { readonly binary: string; readonly installScript: string };
+        /**
+         * sha256 of the local files, checked on the node before use; they are also what makes
+         * the install step run again when a local file changes.
+         */
+        readonly sha256?: {
+            readonly binary: string;
+            readonly installScript: string;
+            readonly images?: { readonly file: string; readonly sha256: string };
+        };
     };
 
 /** Options of the install step. */
@@ -77,7 +84,8 @@ function airgapInstallLines(
 ): string[] {
     const images = source.hasImages ? [
         `mkdir -p ${shellQuote(paths.imagesDir)}`,
-        `cp -R ${AIRGAP_FILES.images}/. ${shellQuote(paths.imagesDir)}/`,
+        ...(source.sha256?.images ? checkedImageLines(paths, source.sha256.images)
+            : [`cp -R ${AIRGAP_FILES.images}/. ${shellQuote(paths.imagesDir)}/`]),
     ] : [];
     // The staging folder is writable by the login user: root works on its own copies, and
     // checks them against the digests of the local files before running anything.
@@ -97,6 +105,18 @@ function airgapInstallLines(
         `mv -f ${INSTALL_BIN_DIR}/.k3s.new ${INSTALL_BIN_DIR}/k3s`,
         ...images,
         `env INSTALL_K3S_SKIP_DOWNLOAD=true ${env.join(" ")} sh "$work/install.sh"`,
+    ];
+}
+
+function checkedImageLines(paths: K3sPaths, images: { file: string; sha256: string }): string[] {
+    const target = shellQuote(`${paths.imagesDir}/${images.file}`);
+    const temp = shellQuote(`${paths.imagesDir}/.${images.file}.tmp`);
+    return [
+        `cp ${shellQuote(`${AIRGAP_FILES.images}/${images.file}`)} ${temp}`,
+        `printf '%s  %s\\n' ${images.sha256} ${temp} | sha256sum -c --quiet - ` +
+            `|| { rm -f ${temp}; echo "pulumi-k3s: the staged images differ from the local ` +
+            `file" >&2; exit 1; }`,
+        `mv -f ${temp} ${target}`,
     ];
 }
 

@@ -74,6 +74,27 @@ describe("the install, restart and read-back steps, executed", () => {
             "installed: k3s version v1.31.7+k3s1 (fake)\n");
     });
 
+    it("imports staged images only when they match the local file's digest", () => {
+        const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+        const source = { kind: "airgap" as const, hasImages: true, sha256: {
+            binary: sha(FAKE_K3S), installScript: sha(FAKE_INSTALLER),
+            images: { file: "images.tar.zst", sha256: sha("tarball\n") } } };
+        const stage = (tarball: string) => `mkdir -p ${STAGING}/images\n` +
+            `printf '%s' ${shellQuote(FAKE_K3S)} > ${STAGING}/k3s\n` +
+            `printf '%s' ${shellQuote(FAKE_INSTALLER)} > ${STAGING}/install.sh\n` +
+            `printf '%s' ${shellQuote(tarball)} > ${STAGING}/images/images.tar.zst`;
+        const install = asRoot(installScript({ role: "agent", paths: k3sPaths(),
+            version: "v1.31.7+k3s1", source }));
+        const images = "/var/lib/rancher/k3s/agent/images";
+        const swapped = sandbox({ setup: stage("other\n"), runs: [{ command: install }],
+            inspect: `ls -a ${images}` });
+        assert.match(swapped.runs[0].stderr, /staged images differ from the local file/);
+        assert.doesNotMatch(swapped.inspect, /images\.tar\.zst/);
+        const intact = sandbox({ setup: stage("tarball\n"), runs: [{ command: install }] });
+        succeeded(intact.runs[0]);
+        assert.strictEqual(bytesOf(intact, `${images}/images.tar.zst`).toString(), "tarball\n");
+    });
+
     it("restarts without blocking and waits until the unit is active", () => {
         const result = sandbox({
             setup: "mkdir -p /run/systemd/system\nprintf 'activating\\nactivating\\nactive\\n' " +
