@@ -89,26 +89,39 @@ function checkClusterArgs(name: string, args: K3sClusterArgs): void {
                 "`connection.host`");
         }
     });
-    const modes = new Set(all.map((node) => node?.cni?.mode ?? args?.defaults?.cni?.mode ??
-        "flannel"));
-    if (modes.size > 1) {
-        problems.add("cni.mode", "`cni.mode` must be the same on every node: agents take the " +
-            "flannel backend from their server, so an agent with another mode gets a " +
-            "containerd template for the wrong CNI; set it once in `defaults.cni.mode`");
-    }
+    checkCniModes(args, all, problems);
     if (args?.version !== undefined && args?.channel !== undefined) {
         problems.add("version", "`version` and `channel` conflict; give one of them");
     }
+    if (args?.servers?.length > 0) {
+        checkNodes(name, args, problems);
+    }
     problems.throwIfAny(name);
-    checkNodes(name, args);
+}
+
+/** Agents follow their server's flannel backend, so every node must have the first's mode. */
+function checkCniModes(
+    args: K3sClusterArgs, all: K3sClusterNodeArgs[], problems: ProblemList,
+): void {
+    const modeOf = (node: K3sClusterNodeArgs) =>
+        node?.cni?.mode ?? args?.defaults?.cni?.mode ?? "flannel";
+    const [first] = all;
+    const others = all.filter((node) => modeOf(node) !== modeOf(first));
+    if (first && others.length > 0) {
+        const names = others.map((node) => `\`${node?.name}\``).join(", ");
+        problems.add("cni.mode", `\`cni.mode\` must be the same on every node: ${names} ` +
+            `differ from the first server \`${first.name}\` (${modeOf(first)}). Agents take ` +
+            "the flannel backend from their server, so another mode gets a containerd " +
+            `template for the wrong CNI; remove the node's own \`cni.mode\` and set it once ` +
+            "in `defaults.cni.mode`");
+    }
 }
 
 /**
  * Plans every node from its args before anything is registered, so one bad node refuses the
  * whole cluster instead of leaving the nodes before it half registered.
  */
-function checkNodes(name: string, args: K3sClusterArgs): void {
-    const problems = new ProblemList();
+function checkNodes(name: string, args: K3sClusterArgs, problems: ProblemList): void {
     // The real server URL and token are Outputs; stand-ins let the plan check the rest.
     const joining = { serverUrl: "https://first-server.invalid:6443", token: args.token ?? "-" };
     const ha = args.servers.length > 1;
@@ -131,7 +144,6 @@ function checkNodes(name: string, args: K3sClusterArgs): void {
                 `node \`${node.name}\`: ${p.reason}`));
         }
     }
-    problems.throwIfAny(name);
 }
 
 function nodeArgsFor(

@@ -236,6 +236,11 @@ function checkCni(
         problems.add("cni.mode", `\`cni.mode\` must be "flannel" or "custom"; got \`${mode}\``);
         return undefined;
     }
+    if (args?.version !== undefined && version === undefined) {
+        // The version's own problem is reported; a plan from no version would add a second,
+        // misleading one about channels.
+        return undefined;
+    }
     for (const key of ["binDir", "confDir"] as const) {
         if (cni[key] !== undefined) {
             problems.add(`cni.${key}`, checkAbsolutePath(`cni.${key}`, String(cni[key])));
