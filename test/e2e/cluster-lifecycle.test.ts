@@ -15,8 +15,10 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { K3sCluster } from "../../components";
 import { engineStack } from "../support/engine";
 import { SshNode, startNodes, stopNodes } from "../support/nodes";
-import { airgap, clusterNode, existsOnNode, fileBytes, K3S_VERSION, onNode, ownerAndMode,
-    READY_TIMEOUT_SECONDS, sessionCounts, uniqueToken } from "./support/cluster";
+import {
+    K3S_VERSION, READY_TIMEOUT_SECONDS, airgap, clusterNode, existsOnNode, fileBytes, onNode,
+    ownerAndMode, sessionCounts, tidyAfterSuite, uniqueToken,
+} from "./support/cluster";
 import { EngineLog } from "./support/engine-log";
 
 const DATA_DIR = "/var/lib/rancher/k3s";
@@ -53,7 +55,6 @@ describe("K3sCluster of three nodes through the real engine", function () {
     const desired = { agentConfDir: "/etc/cni/net.d" };
     let nodes: SshNode[] = [];
     let stack: Stack;
-    let failed = false;
 
     const byName = (name: string) => nodes.find((n) => n.name === name)!;
 
@@ -84,19 +85,8 @@ describe("K3sCluster of three nodes through the real engine", function () {
         });
     });
 
-    afterEach(function () {
-        failed = failed || this.currentTest?.state === "failed";
-    });
-
-    after(async function () {
-        this.timeout(60_000);
-        await stopNodes(nodes);
-        if (failed) {
-            console.log(`    kept ${dir} (engine output and events under engine-log/)`);
-        } else {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
-    });
+    tidyAfterSuite({ dir: () => dir, keeps: "engine output and events under engine-log/",
+        stop: () => stopNodes(nodes) });
 
     it("c01: up installs every node with data/cni root:root 0755, 0600 config and token, " +
         "and the config-v3 template's CNI table where containerd reads it", async () => {

@@ -11,8 +11,10 @@ import * as path from "path";
 
 import { K3sNode, SshConnectionArgs } from "../../components";
 import { engineStack } from "../support/engine";
-import { airgap, existsOnNode, K3S_VERSION, onNode, ownerAndMode, READY_TIMEOUT_SECONDS,
-    uniqueToken } from "./support/cluster";
+import {
+    K3S_VERSION, READY_TIMEOUT_SECONDS, airgap, existsOnNode, onNode, ownerAndMode,
+    tidyAfterSuite, uniqueToken,
+} from "./support/cluster";
 import { EngineLog } from "./support/engine-log";
 import { JumpNetwork, loopbackAccepts, startJumpNetwork } from "./support/jump";
 import { filesUnder, findNeedles, keyNeedles } from "./support/scan";
@@ -22,7 +24,6 @@ describe("c13: a node reachable only through a jump host", function () {
     const log = new EngineLog(path.join(dir, "engine-log"));
     const token = uniqueToken("c13");
     let network: JumpNetwork | undefined;
-    let failed = false;
 
     /** A stack holding one K3s server at the target, with or without the bastion. */
     const nodeStack = (name: string, viaBastion: boolean) => {
@@ -47,19 +48,8 @@ describe("c13: a node reachable only through a jump host", function () {
         network = await startJumpNetwork(path.join(dir, "machines"));
     });
 
-    afterEach(function () {
-        failed = failed || this.currentTest?.state === "failed";
-    });
-
-    after(async function () {
-        this.timeout(60_000);
-        await network?.stop();
-        if (failed) {
-            console.log(`    kept ${dir} (engine logs; machine logs are removed with them)`);
-        } else {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
-    });
+    tidyAfterSuite({ dir: () => dir, keeps: "engine logs; machine logs are removed with them",
+        stop: () => Promise.resolve(network?.stop()) });
 
     it("c13: the target cannot be dialled directly: a TCP connect is refused and up " +
         "without `proxy` fails before any session", async () => {

@@ -17,8 +17,10 @@ import { K3sCluster } from "../../components";
 import { engineStack } from "../support/engine";
 import { SshNode, startNodes, stopNodes } from "../support/nodes";
 import { ArgvSampler, SamplerStats, startArgvSampler } from "./support/argv-sampler";
-import { airgap, clusterNode, fileBytes, K3S_VERSION, READY_TIMEOUT_SECONDS,
-    uniqueToken } from "./support/cluster";
+import {
+    K3S_VERSION, READY_TIMEOUT_SECONDS, airgap, clusterNode, fileBytes, tidyAfterSuite,
+    uniqueToken,
+} from "./support/cluster";
 import { EngineLog } from "./support/engine-log";
 import { filesUnder, findNeedles, keyNeedles, Needle, tokenNeedles } from "./support/scan";
 
@@ -40,7 +42,6 @@ describe("c10: a token with $ ' \" \\ and a space through the real engine", func
     let stack: Stack;
     let sampler: ArgvSampler | undefined;
     let stats: SamplerStats | undefined;
-    let failed = false;
 
     before(async function () {
         this.timeout(60_000);
@@ -64,20 +65,8 @@ describe("c10: a token with $ ' \" \\ and a space through the real engine", func
         });
     });
 
-    afterEach(function () {
-        failed = failed || this.currentTest?.state === "failed";
-    });
-
-    after(async function () {
-        this.timeout(60_000);
-        await sampler?.stop();
-        await stopNodes(nodes);
-        if (failed) {
-            console.log(`    kept ${dir} (argv-samples, engine-log/, engine/backend)`);
-        } else {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
-    });
+    tidyAfterSuite({ dir: () => dir, keeps: "argv-samples, engine-log/, engine/backend",
+        stop: () => Promise.resolve(sampler?.stop()).then(() => stopNodes(nodes)) });
 
     it("c10: up, a diff preview of an agent label change, that up and destroy succeed, and " +
         "both nodes' token files hold the token byte for byte", async () => {

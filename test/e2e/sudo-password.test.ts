@@ -13,8 +13,10 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { K3sNode } from "../../components";
 import { engineStack } from "../support/engine";
 import { passwordSudoUser, SshNode, startNodes, stopNodes } from "../support/nodes";
-import { airgap, connectionTo, existsOnNode, K3S_VERSION, onNode, READY_TIMEOUT_SECONDS,
-    uniqueToken } from "./support/cluster";
+import {
+    K3S_VERSION, READY_TIMEOUT_SECONDS, airgap, connectionTo, existsOnNode, onNode,
+    tidyAfterSuite, uniqueToken,
+} from "./support/cluster";
 import { EngineLog } from "./support/engine-log";
 
 /** Far below the restart bound: a sudo prompt waiting for input would run into it. */
@@ -25,7 +27,6 @@ describe("c12: a node whose login user's sudo asks for a password", function () 
     const log = new EngineLog(path.join(dir, "engine-log"));
     let nodes: SshNode[] = [];
     let stack: Stack;
-    let failed = false;
 
     before(async function () {
         this.timeout(60_000);
@@ -45,19 +46,8 @@ describe("c12: a node whose login user's sudo asks for a password", function () 
         });
     });
 
-    afterEach(function () {
-        failed = failed || this.currentTest?.state === "failed";
-    });
-
-    after(async function () {
-        this.timeout(60_000);
-        await stopNodes(nodes);
-        if (failed) {
-            console.log(`    kept ${dir} (engine output and events under engine-log/)`);
-        } else {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
-    });
+    tidyAfterSuite({ dir: () => dir, keeps: "engine output and events under engine-log/",
+        stop: () => stopNodes(nodes) });
 
     it("c12: up with `sudo: true` fails fast at preflight with an error naming sudo, the " +
         "user and NOPASSWD, after one SSH session and without writing on the node", async () => {

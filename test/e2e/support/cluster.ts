@@ -3,6 +3,7 @@
  * airgap from the K3s doubles, and small helpers to look at a node afterwards.
  */
 import * as crypto from "crypto";
+import * as fs from "fs";
 
 import { K3sClusterNodeArgs, SshConnectionArgs } from "../../../components";
 import { doubles, ExecResult, SshNode } from "../../support/nodes";
@@ -80,4 +81,26 @@ export async function existsOnNode(node: SshNode, file: string): Promise<boolean
 /** SSH logins accepted so far, by node name. */
 export function sessionCounts(nodes: SshNode[]): Record<string, number> {
     return Object.fromEntries(nodes.map((node) => [node.name, node.sshSessions()]));
+}
+
+/**
+ * Registers the suite's closing hooks: stop what it started, then remove its folder, or keep
+ * the folder and say where when a test failed (`keeps` says what is in it).
+ */
+export function tidyAfterSuite(opts: {
+    dir: () => string; keeps: string; stop: () => Promise<unknown>;
+}): void {
+    let failed = false;
+    afterEach(function () {
+        failed = failed || this.currentTest?.state === "failed";
+    });
+    after(async function () {
+        this.timeout(60_000);
+        await opts.stop();
+        if (failed) {
+            console.log(`    kept ${opts.dir()} (${opts.keeps})`);
+        } else {
+            fs.rmSync(opts.dir(), { recursive: true, force: true });
+        }
+    });
 }
