@@ -12,7 +12,7 @@ import { cniDirScript, configScript, preflightScript, removeTemplateScript,
     templateScript } from "./steps/prepare";
 import { AIRGAP_FILES, CREDENTIALS_SEPARATOR, installScript, readContainerdConfigScript,
     readCredentialsScript, restartScript, uninstallScript } from "./steps/service";
-import { remoteCommand } from "./steps/shell";
+import { remoteCommand, script } from "./steps/shell";
 
 type Connection = command.types.input.remote.ConnectionArgs;
 
@@ -125,8 +125,11 @@ class NodeSteps {
             delete: uninstallScript(plan.role, plan.paths),
         });
         this.installedVersion = install.stdout.apply(parseInstalledVersion);
+        // Whatever K3s must restart for is in the triggers, which replace the step. An update
+        // means only the connection or the wait changed: K3s is left running.
         const restart = this.step("restart", {
             create: restartScript(plan.role, plan.readyTimeoutSeconds),
+            update: script("restart", ['echo "nothing K3s reads changed; not restarted"']),
             triggers: [configYaml.apply(sha256), sha256(template?.content ?? ""),
                 install.create.apply((text) => sha256(text ?? "")), token ?? null],
         });
@@ -152,6 +155,7 @@ class NodeSteps {
         const resource = new command.remote.Command(`${this.name}-${step}`, {
             connection: this.connection,
             create: pulumi.output(spec.create).apply((body) => remoteCommand(body, sudo)),
+            update: spec.update ? remoteCommand(spec.update, sudo) : undefined,
             delete: spec.delete ? remoteCommand(spec.delete, sudo) : undefined,
             stdin: spec.stdin,
             logging: spec.logging ?? "stdoutAndStderr",
@@ -190,6 +194,8 @@ class NodeSteps {
 
 interface StepSpec {
     create: pulumi.Input<string>;
+    /** Run on an in-place update instead of `create`. */
+    update?: string;
     delete?: string;
     stdin?: pulumi.Input<string>;
     logging?: "stdout" | "stderr" | "stdoutAndStderr" | "none";

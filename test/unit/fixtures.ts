@@ -59,7 +59,7 @@ export function stepNames(registered: Registered[], node: string): string[] {
 
 /** The script a step's `create` (or `delete`) runs, without the `sh -c` wrapper. */
 export function scriptOf(registered: Registered[], name: string,
-    key: "create" | "delete" = "create"): string {
+    key: "create" | "update" | "delete" = "create"): string {
     const text = String(plain(find(registered, name).inputs[key]) ?? "");
     const match = /<<'PULUMI_K3S_STEP'\n([\s\S]*)PULUMI_K3S_STEP\n\)"$/.exec(text);
     if (!match) {
