@@ -90,7 +90,10 @@ export const STATIC_CNI_DIR: ReleaseGate = {
     allFromMinor: 32,
 };
 
-/** Feb 2025: containerd 2.0 and the version 3 config template `config-v3.toml.tmpl`. */
+/**
+ * Feb 2025: containerd 2.0 and the version 3 config template `config-v3.toml.tmpl` (k3s commit
+ * bc4597239; K3s docs "Configuring containerd": v1.31.6+k3s1 and v1.32.2+k3s1).
+ */
 export const CONTAINERD_2: ReleaseGate = {
     name: "containerd 2.0 and config-v3.toml.tmpl",
     firstPatch: { 31: 6, 32: 2 },
@@ -114,7 +117,10 @@ export const CONTAINERD_2_1: ReleaseGate = {
     allFromMinor: 35,
 };
 
-/** Dec 2025: `.NodeConfig.NoFlannel` is gone from the template data. */
+/**
+ * Dec 2025: `.NodeConfig.NoFlannel` is gone from the template data (k3s commit efcf8eb7a; the
+ * 1.32-1.34 patch numbers are read from the release branches' commit order).
+ */
 export const NO_FLANNEL_REMOVED: ReleaseGate = {
     name: "the removal of .NodeConfig.NoFlannel",
     firstPatch: { 32: 11, 33: 7, 34: 3 },
