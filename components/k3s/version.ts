@@ -108,8 +108,9 @@ export const IMAGE_DATA_CNI: ReleaseGate = {
 };
 
 /**
- * Sep 2025: containerd 2.1, whose base template renders `bin_dirs`. v1.31.13 ships containerd
- * 2.1.4 too; its template change is inferred from that, not read.
+ * Sep 2025: containerd 2.1, whose base template renders `bin_dirs` (k3s commit e47c497a3,
+ * "Bump containerd to v2.1.4"). v1.31.13 ships containerd 2.1.4 too; its template change is
+ * inferred from that, not read.
  */
 export const CONTAINERD_2_1: ReleaseGate = {
     name: "containerd 2.1 and bin_dirs",
