@@ -21,7 +21,9 @@ type EffectiveCNI struct {
 
 // EffectiveCNI reads the CNI table from a loaded (and merged) config the way the release's
 // containerd does: 1.7 reads only a version 2 config; 2.0 migrates v2 and ignores the
-// unknown bin_dirs; 2.1 moves a lone bin_dir into bin_dirs and refuses two different ones.
+// unknown bin_dirs; 2.1 moves a lone bin_dir into bin_dirs, takes a bin_dirs equal to its
+// default as unset, and refuses any other bin_dirs beside a bin_dir (the version matrix shows
+// this against containerd 2.1.9).
 func (g Gates) EffectiveCNI(tree map[string]any) (EffectiveCNI, error) {
 	line := g.ContainerdLine()
 	version := configVersionOf(tree)
@@ -49,7 +51,8 @@ func (g Gates) EffectiveCNI(tree map[string]any) (EffectiveCNI, error) {
 		return result, nil
 	}
 	switch {
-	case binDir != "" && binDirs != nil && !reflect.DeepEqual(binDirs, []string{binDir}):
+	case binDir != "" && binDirs != nil &&
+		!reflect.DeepEqual(binDirs, []string{DefaultCNIBinDir}):
 		return EffectiveCNI{}, fmt.Errorf(
 			"invalid CRI config: `cni.bin_dir` and `cni.bin_dirs` cannot be set at the same time")
 	case binDir != "":
@@ -64,20 +67,16 @@ func (g Gates) EffectiveCNI(tree map[string]any) (EffectiveCNI, error) {
 	return result, nil
 }
 
-// MergeImport folds an imported drop-in into the main config as containerd does: values
-// override, tables merge key by key and lists are appended.
+// MergeImport folds an imported drop-in into the main config as containerd 2.1 does with
+// plugin tables: tables merge key by key, and any other value, lists included, is replaced
+// (the version matrix shows a drop-in's bin_dirs replacing base's).
 func MergeImport(into, dropIn map[string]any) {
 	for key, value := range dropIn {
-		existing, present := into[key]
+		existing := into[key]
 		switch v := value.(type) {
 		case map[string]any:
 			if sub, ok := existing.(map[string]any); ok {
 				MergeImport(sub, v)
-				continue
-			}
-		case []any:
-			if list, ok := existing.([]any); ok && present {
-				into[key] = append(list, v...)
 				continue
 			}
 		}

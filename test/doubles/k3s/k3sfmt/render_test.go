@@ -120,11 +120,25 @@ func TestContainerd21RefusesBinDirBesideADifferentBinDirs(t *testing.T) {
 	}
 }
 
-func TestDropInListsAreAppended(t *testing.T) {
-	main := map[string]any{"a": map[string]any{"dirs": []any{"/x"}, "k": "old"}}
+func TestDropInListsReplaceAndTablesMerge(t *testing.T) {
+	main := map[string]any{"a": map[string]any{"dirs": []any{"/x"}, "k": "old", "o": 1}}
 	MergeImport(main, map[string]any{"a": map[string]any{"dirs": []any{"/y"}, "k": "new"}})
 	inner := main["a"].(map[string]any)
-	if len(inner["dirs"].([]any)) != 2 || inner["k"] != "new" {
+	dirs := inner["dirs"].([]any)
+	if len(dirs) != 1 || dirs[0] != "/y" || inner["k"] != "new" || inner["o"] != 1 {
 		t.Errorf("merged %v", main)
+	}
+}
+
+func TestContainerd21TakesADefaultBinDirsAsUnset(t *testing.T) {
+	text := "version = 3\n[" + CNITableV3 + "]\n  bin_dir = \"/a\"\n" +
+		"  bin_dirs = [\"" + DefaultCNIBinDir + "\"]\n"
+	cni, err := effective(t, "v1.33.5+k3s1", text)
+	if err != nil || len(cni.BinDirs) != 1 || cni.BinDirs[0] != "/a" {
+		t.Errorf("want bin_dir /a to win over the default bin_dirs: %+v %v", cni, err)
+	}
+	same := "version = 3\n[" + CNITableV3 + "]\n  bin_dir = \"/a\"\n  bin_dirs = [\"/a\"]\n"
+	if _, err := effective(t, "v1.33.5+k3s1", same); err == nil {
+		t.Error("containerd 2.1 refuses bin_dir beside bin_dirs even when they name one dir")
 	}
 }
