@@ -29,22 +29,29 @@ export function assign(name: string, value: string): string {
  * its mode set before any byte is written, then a rename. A failure leaves the old file or none.
  * When the file already holds those bytes it is left alone (mtime and folder included) and only
  * its mode is set, so running a step again changes nothing. `fill` runs once or twice.
+ *
+ * A writer killed before its rename leaves its temp file (`.pulumi-k3s.<name>.XXXXXX`); the
+ * next write of the same file removes such leftovers once its own rename is done. One step
+ * writes a given file and a node's steps run one at a time, so no running writer owns such a
+ * file then (two stacks managing one node are not supported).
  */
 export function writeAtomic(path: string, mode: string, fill: string): string[] {
     const dir = path.replace(/\/[^/]*$/, "") || "/";
     const target = shellQuote(path);
+    const tempPrefix = `${dir === "/" ? "" : dir}/.pulumi-k3s.${path.slice(dir.length + 1)}.`;
     return [
         `mkdir -p ${shellQuote(dir)}`,
         `if ${fill} | cmp -s - ${target} 2>/dev/null; then`,
         `  chmod ${mode} ${target}`,
         "else",
-        `  tmp=$(mktemp ${shellQuote(`${dir}/.pulumi-k3s.XXXXXX`)})`,
+        `  tmp=$(mktemp ${shellQuote(`${tempPrefix}XXXXXX`)})`,
         `  trap 'rm -f "$tmp"' EXIT`,
         `  chmod ${mode} "$tmp"`,
         `  ${fill} > "$tmp"`,
         `  mv -f "$tmp" ${target}`,
         "  trap - EXIT",
         "fi",
+        `rm -f ${shellQuote(tempPrefix)}*`,
     ];
 }
 
