@@ -39,6 +39,7 @@ export function writeAtomic(path: string, mode: string, fill: string): string[] 
     const dir = path.replace(/\/[^/]*$/, "") || "/";
     const target = shellQuote(path);
     const tempPrefix = `${dir === "/" ? "" : dir}/.pulumi-k3s.${path.slice(dir.length + 1)}.`;
+    const failed = shellQuote(`pulumi-k3s: could not write ${path}`);
     return [
         `mkdir -p ${shellQuote(dir)}`,
         `if ${fill} | cmp -s - ${target} 2>/dev/null; then`,
@@ -47,7 +48,8 @@ export function writeAtomic(path: string, mode: string, fill: string): string[] 
         `  tmp=$(mktemp ${shellQuote(`${tempPrefix}XXXXXX`)})`,
         `  trap 'rm -f "$tmp"' EXIT`,
         `  chmod ${mode} "$tmp"`,
-        `  ${fill} > "$tmp"`,
+        // Through cat, whose error names the cause (dash's printf says only "I/O error").
+        `  ${fill} | cat > "$tmp" || { echo ${failed} >&2; exit 1; }`,
         `  mv -f "$tmp" ${target}`,
         "  trap - EXIT",
         "fi",
