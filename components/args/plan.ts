@@ -223,8 +223,24 @@ function checkInstall(args: K3sNodeArgs, problems: ProblemList): InstallSource {
     return { kind: "script", url };
 }
 
+/** Digests computed in this process, by path, with the file's stat at that time. */
+const digests = new Map<string, { stamp: string; sha256: string }>();
+
+/**
+ * sha256 of a local file. Every node of a cluster names the same airgap files and is planned
+ * twice (checked, then built), so a digest is kept until the file's stat changes rather than
+ * reading a K3s binary of tens of MB again for each node.
+ */
 function digest(file: string): string {
-    return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+    const stat = fs.statSync(file, { bigint: true });
+    const stamp = [stat.dev, stat.ino, stat.size, stat.mtimeNs, stat.ctimeNs].join(":");
+    const known = digests.get(file);
+    if (known?.stamp === stamp) {
+        return known.sha256;
+    }
+    const sha256 = crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+    digests.set(file, { stamp, sha256 });
+    return sha256;
 }
 
 function checkCni(
