@@ -43,17 +43,20 @@ export class K3sCluster extends pulumi.ComponentResource {
         const address = args.apiServerAddress ?? first.connection.host;
         const serverUrl = pulumi.interpolate`https://${address}:${port}`;
         const nodes: Record<string, K3sNode> = { [first.name]: firstServer };
+        // Only K3s's start waits: each joining node's files and install go ahead at once.
         let previous = firstServer;
         for (const server of joiners) {
             previous = new K3sNode(`${name}-${server.name}`, {
                 ...nodeArgsFor(args, server, "server"), serverUrl, token,
-            }, { parent: this, dependsOn: [previous] });
+                startAfter: [previous.ready],
+            }, { parent: this });
             nodes[server.name] = previous;
         }
         for (const agent of args.agents ?? []) {
             nodes[agent.name] = new K3sNode(`${name}-${agent.name}`, {
                 ...nodeArgsFor(args, agent, "agent"), serverUrl, token,
-            }, { parent: this, dependsOn: [firstServer] });
+                startAfter: [firstServer.ready],
+            }, { parent: this });
         }
         this.nodes = nodes;
         this.token = pulumi.secret(token);

@@ -12,7 +12,7 @@ import { cniDirScript, configScript, preflightScript, removeTemplateScript,
     templateScript } from "./steps/prepare";
 import { AIRGAP_FILES, CREDENTIALS_SEPARATOR, installScript, readContainerdConfigScript,
     readCredentialsScript, restartScript, uninstallScript } from "./steps/service";
-import { remoteCommand, script } from "./steps/shell";
+import { remoteCommand } from "./steps/shell";
 
 type Connection = command.types.input.remote.ConnectionArgs;
 
@@ -41,6 +41,11 @@ export class K3sNode extends pulumi.ComponentResource {
     public readonly token: pulumi.Output<string | undefined>;
     /** Servers: the admin kubeconfig, server address as K3s wrote it (secret). */
     public readonly kubeconfig: pulumi.Output<string | undefined>;
+    /**
+     * The step after which K3s on this node is up: restart and wait (the read-back with
+     * `flavour: "container"`). Give it to a joining node's `startAfter`.
+     */
+    public readonly ready: pulumi.Resource;
 
     constructor(name: string, args: K3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = planNode(name, args);
@@ -54,6 +59,7 @@ export class K3sNode extends pulumi.ComponentResource {
         this.containerdConfigVersion = cni.apply((c) => c.configVersion);
         this.templatePath = pulumi.output(plan.cni.template?.path);
         this.k3sVersion = steps.installedVersion;
+        this.ready = steps.ready;
         this.token = steps.credentials ? pulumi.secret(steps.credentials.apply((c) => c.token))
             : pulumi.output(undefined);
         this.kubeconfig = steps.credentials
@@ -72,6 +78,7 @@ export class K3sNode extends pulumi.ComponentResource {
 /** Builds the child resources of one node, in dependency order. */
 class NodeSteps {
     readonly verify: command.remote.Command;
+    readonly ready: command.remote.Command;
     readonly installedVersion: pulumi.Output<string>;
     readonly credentials?: pulumi.Output<{ token: string; kubeconfig: string }>;
     private readonly connection: pulumi.Output<Connection>;
@@ -99,11 +106,14 @@ class NodeSteps {
                 delete: removeTemplateScript(template.path),
             });
         }
+        const startAfter = args.startAfter ?? [];
         if (plan.flavour === "container") {
             this.verify = this.step("verify", {
                 create: readContainerdConfigScript(plan.paths, plan.readyTimeoutSeconds),
                 logging: "stderr",
+                after: startAfter,
             });
+            this.ready = this.verify;
             this.installedVersion = pulumi.output(plan.version?.raw ?? "unknown");
             return;
         }
@@ -126,13 +136,17 @@ class NodeSteps {
         });
         this.installedVersion = install.stdout.apply(parseInstalledVersion);
         // Whatever K3s must restart for is in the triggers, which replace the step. An update
-        // means only the connection or the wait changed: K3s is left running.
+        // means the connection or the wait changed, or an earlier run failed: K3s is left
+        // running unless it is down or its files changed since this step last started it.
         const restart = this.step("restart", {
-            create: restartScript(plan.role, plan.readyTimeoutSeconds),
-            update: script("restart", ['echo "nothing K3s reads changed; not restarted"']),
+            create: restartScript(plan.role, plan.readyTimeoutSeconds, { paths: plan.paths }),
+            update: restartScript(plan.role, plan.readyTimeoutSeconds,
+                { paths: plan.paths, unlessCurrent: true }),
             triggers: [configYaml.apply(sha256), sha256(template?.content ?? ""),
                 install.create.apply((text) => sha256(text ?? "")), token ?? null],
+            after: startAfter,
         });
+        this.ready = restart;
         this.verify = this.step("verify", {
             create: readContainerdConfigScript(plan.paths, plan.readyTimeoutSeconds),
             logging: "stderr",
@@ -163,7 +177,7 @@ class NodeSteps {
             triggers: [this.plan.role, this.plan.paths.dataDir, ...(spec.triggers ?? [])],
         }, {
             parent: this.parent,
-            dependsOn: this.last,
+            dependsOn: [...this.last, ...(spec.after ?? [])],
             deleteBeforeReplace: true,
             additionalSecretOutputs: spec.secretOutputs ? ["stdout", "stderr"] : undefined,
         });
@@ -201,6 +215,8 @@ interface StepSpec {
     logging?: "stdout" | "stderr" | "stdoutAndStderr" | "none";
     triggers?: pulumi.Input<unknown>[];
     secretOutputs?: boolean;
+    /** Resources to wait for besides the previous step. */
+    after?: pulumi.Resource[];
 }
 
 /** Maps the connection args to @pulumi/command's, with the key kept secret. */

@@ -4,7 +4,7 @@ import { SshConnectionArgs } from "./connection";
 import { K3sNodeArgs } from "./node";
 
 /** Node settings the cluster sets itself. */
-type ClusterManaged = "role" | "serverUrl" | "clusterInit" | "token";
+type ClusterManaged = "role" | "serverUrl" | "clusterInit" | "token" | "startAfter";
 
 /** One node of a cluster: its own settings over the cluster's shared ones. */
 export interface K3sClusterNodeArgs
@@ -44,6 +44,5 @@ export interface K3sClusterArgs {
     /** The API server port. Defaults to 6443. */
     apiServerPort?: number;
     /** Shared defaults for the remaining node settings (data dir, CNI, install, ...). */
-    defaults?: Omit<Partial<K3sNodeArgs>,
-        "role" | "serverUrl" | "clusterInit" | "token" | "connection" | "version" | "channel">;
+    defaults?: Omit<Partial<K3sNodeArgs>, ClusterManaged | "connection" | "version" | "channel">;
 }

@@ -128,4 +128,10 @@ export interface K3sNodeArgs {
     install?: InstallArgs;
     /** Seconds to wait for K3s to become ready after a (re)start. Defaults to 300. */
     readyTimeoutSeconds?: number;
+    /**
+     * Resources K3s on this node must not start before, such as the `ready` step of the
+     * server it joins. Only the restart step waits for them: preflight, files and install go
+     * ahead at once. A `dependsOn` resource option holds back every step instead.
+     */
+    startAfter?: pulumi.Resource[];
 }

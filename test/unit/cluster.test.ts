@@ -57,24 +57,30 @@ describe("K3sCluster", () => {
         assert.doesNotMatch(configYaml(registered, "c-s1"), /cluster-init/);
     });
 
-    it("joins servers one at a time, each after the previous server's last step",
+    it("joins servers one at a time: each starts K3s once the previous server is ready",
         async () => {
             const { registered } = await registerCluster(haArgs());
-            const s2 = find(registered, "c-s2");
-            const s3 = find(registered, "c-s3");
-            assert.ok(s2.dependencies.includes(find(registered, "c-s1-credentials").urn));
-            assert.ok(s3.dependencies.includes(find(registered, "c-s2-credentials").urn));
-            assert.ok(!s2.dependencies.some((urn) => urn.includes("c-s3-")));
+            const deps = (name: string) => find(registered, name).dependencies;
+            assert.ok(deps("c-s2-restart").includes(find(registered, "c-s1-restart").urn));
+            assert.ok(deps("c-s3-restart").includes(find(registered, "c-s2-restart").urn));
+            assert.ok(!registered.some((r) => r.name.startsWith("c-s2-") &&
+                r.dependencies.some((urn) => urn.includes("c-s3-"))));
         });
 
-    it("joins agents in parallel once the first server is ready", async () => {
-        const { registered } = await registerCluster(haArgs());
-        for (const agent of ["c-a1", "c-a2"]) {
-            const deps = find(registered, agent).dependencies;
-            assert.ok(deps.includes(find(registered, "c-s1-verify").urn), agent);
-            assert.ok(!deps.some((urn) => /c-(s2|s3|a1|a2)-/.test(urn)), agent);
-        }
-    });
+    it("joins agents in parallel: only their K3s start waits, for the first server's ready",
+        async () => {
+            const { registered } = await registerCluster(haArgs({ token: "K10abc::server:pw" }));
+            for (const agent of ["c-a1", "c-a2"]) {
+                const steps = registered.filter((r) => r.name.startsWith(`${agent}-`));
+                const waits = steps.filter((r) => r.dependencies.some((urn) => /c-s1-/.test(urn)));
+                assert.deepStrictEqual(waits.map((r) => r.name), [`${agent}-restart`], agent);
+                assert.ok(find(registered, `${agent}-restart`).dependencies
+                    .includes(find(registered, "c-s1-restart").urn), agent);
+                assert.ok(!steps.some((r) => r.dependencies.some((urn) =>
+                    /c-(s2|s3|a1|a2)-/.test(urn) && !urn.includes(`${agent}-`))), agent);
+                assert.deepStrictEqual(find(registered, agent).dependencies, [], agent);
+            }
+        });
 
     it("parents every node to the cluster and every step to its node", async () => {
         const { registered } = await registerCluster(haArgs());
