@@ -24,27 +24,26 @@ function command(pid: number): string {
     return (read(`/proc/${pid}/comm`) ?? "").trim();
 }
 
-/** This process and the engine processes under it. */
-function measuredPids(): number[] {
-    const children = new Map<number, number[]>();
-    for (const entry of fs.readdirSync("/proc")) {
-        if (!/^\d+$/.test(entry)) {
-            continue;
-        }
-        const stat = read(`/proc/${entry}/stat`);
-        if (stat === undefined) {
-            continue;
-        }
-        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-        children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+/** Direct children of a process, from the `children` file of each of its threads. */
+function children(pid: number): number[] {
+    let tasks: string[];
+    try {
+        tasks = fs.readdirSync(`/proc/${pid}/task`);
+    } catch {
+        return [];
     }
-    const engines = (children.get(process.pid) ?? []).filter((pid) => command(pid) === "pulumi");
+    return tasks.flatMap((task) => (read(`/proc/${pid}/task/${task}/children`) ?? "")
+        .split(" ").filter((word) => /^\d+$/.test(word)).map(Number));
+}
+
+/** This process and the engine processes under it (not the test nodes, also children). */
+function measuredPids(): number[] {
     const found = [process.pid];
-    const queue = [...engines];
+    const queue = children(process.pid).filter((pid) => command(pid) === "pulumi");
     while (queue.length > 0) {
         const pid = queue.shift()!;
         found.push(pid);
-        queue.push(...(children.get(pid) ?? []));
+        queue.push(...children(pid));
     }
     return found;
 }
