@@ -1,4 +1,6 @@
-import { AIRGAP_STAGING_DIR, DEFAULT_DATA_DIR, INSTALL_BIN_DIR, K3sPaths } from "../k3s/paths";
+import {
+    AIRGAP_STAGING_DIR, DEFAULT_DATA_DIR, INSTALL_BIN_DIR, K3S_ETC_DIR, K3sPaths, k3sPaths,
+} from "../k3s/paths";
 import { assign, script, shellQuote } from "./shell";
 
 /** `server` runs the `k3s` unit, `agent` the `k3s-agent` unit. */
@@ -131,25 +133,53 @@ export function uninstallScript(role: Role, paths: K3sPaths): string {
     ]);
 }
 
+/** Options of the restart step. */
+export interface RestartOptions {
+    /** The node's paths; the stamp of the last start is kept in `<dataDir>/pulumi-k3s`. */
+    readonly paths?: K3sPaths;
+    /**
+     * Leave K3s running when it is active and the files it reads at start are those this step
+     * last started it with. For the step's update, which runs after a connection change and
+     * also when an earlier run of the step failed (a cut connection, a start slower than the
+     * bound): K3s must then be started again, or the node stays on its old files or down.
+     */
+    readonly unlessCurrent?: boolean;
+}
+
 /**
  * Restarts the service without blocking, then polls until it is active, failed, or the bound
- * is reached. The poll interval starts short so a fast start costs little.
+ * is reached. The poll interval starts short so a fast start costs little. Once K3s is active,
+ * a digest of the files it read at start is kept, for `unlessCurrent`.
  */
-export function restartScript(role: Role, timeoutSeconds: number): string {
+export function restartScript(role: Role, timeoutSeconds: number,
+    opts: RestartOptions = {}): string {
     const unit = unitName(role);
-    return script(`restart ${unit} and wait until ready`, [
+    const paths = opts.paths ?? k3sPaths();
+    const stampDir = shellQuote(joinTokenDir(paths));
+    const stamp = shellQuote(`${joinTokenDir(paths)}/started-${unit}`);
+    const skip = opts.unlessCurrent ? [
+        `if [ "$(state)" = active ] && [ "$(cat ${stamp} 2>/dev/null)" = "$inputs" ]; then`,
+        `  echo "nothing K3s reads changed since this step started it; not restarted"`,
+        "  exit 0",
+        "fi",
+    ] : [];
+    const title = opts.unlessCurrent ? `restart ${unit} unless it runs its current files`
+        : `restart ${unit} and wait until ready`;
+    return script(title, [
         'fail() { echo "pulumi-k3s: $*" >&2; exit 1; }',
         "if [ -d /run/systemd/system ]; then",
-        "  systemctl daemon-reload",
-        `  systemctl restart --no-block ${unit}`,
+        `  start() { systemctl daemon-reload; systemctl restart --no-block ${unit}; }`,
         `  state() { systemctl is-active ${unit} 2>/dev/null || true; }`,
         `  report() { systemctl status ${unit} --no-pager 2>&1 | tail -n 20 >&2 || true; }`,
         "else",
-        `  rc-service ${unit} restart >/dev/null 2>&1 &`,
+        `  start() { rc-service ${unit} restart >/dev/null 2>&1 & }`,
         `  state() { rc-service ${unit} status >/dev/null 2>&1 && echo active ` +
             "|| echo activating; }",
         `  report() { tail -n 20 /var/log/${unit}.log >&2 || true; }`,
         "fi",
+        ...startInputsLines(paths, unit),
+        ...skip,
+        "start",
         `deadline=$(( $(date +%s) + ${timeoutSeconds} ))`,
         "delay=0.2",
         'while :; do',
@@ -161,8 +191,28 @@ export function restartScript(role: Role, timeoutSeconds: number): string {
         '  sleep "$delay"',
         '  case $delay in 0.2) delay=0.5 ;; 0.5) delay=1 ;; 1) delay=2 ;; esac',
         "done",
+        `mkdir -p ${stampDir}`,
+        `chmod 0700 ${stampDir}`,
+        `echo "$inputs" > ${stamp}`,
         `echo "${unit} is active"`,
     ]);
+}
+
+/** Sets `inputs` to a digest of every file K3s reads when it starts, as they are now. */
+function startInputsLines(paths: K3sPaths, unit: string): string[] {
+    const files = [paths.configFile, paths.joinTokenFile, paths.templateV2, paths.templateV3,
+        `${INSTALL_BIN_DIR}/k3s`, `/etc/systemd/system/${unit}.service`,
+        `/etc/systemd/system/${unit}.service.env`, `/etc/init.d/${unit}`,
+        `${K3S_ETC_DIR}/${unit}.env`].map(shellQuote);
+    return [
+        `inputs=$(for f in ${files.join(" ")} ${K3S_ETC_DIR}/config.yaml.d/*.yaml; do`,
+        '  if [ -f "$f" ]; then sha256sum "$f"; fi',
+        "done | sha256sum)",
+    ];
+}
+
+function joinTokenDir(paths: K3sPaths): string {
+    return paths.joinTokenFile.replace(/\/[^/]*$/, "");
 }
 
 /**

@@ -5,14 +5,17 @@ import { recordResources, settle } from "../support/mocks";
 import { scriptOf, serverArgs } from "./fixtures";
 
 describe("the restart step", () => {
-    it("restarts K3s on create only: its update (a connection change) leaves K3s running",
-        async () => {
+    it("restarts K3s on create; its update (a connection change, or a retry after a failed " +
+        "run) restarts it only when it is down or its files changed since its last start",
+    async () => {
         const registered = await recordResources();
         new K3sNode("n", serverArgs());
         await settle();
         assert.match(scriptOf(registered, "n-restart"), /systemctl restart --no-block k3s/);
+        assert.doesNotMatch(scriptOf(registered, "n-restart"), /not restarted/);
         const update = scriptOf(registered, "n-restart", "update");
-        assert.doesNotMatch(update, /systemctl|rc-service/);
-        assert.match(update, /not restarted/);
+        assert.match(update, new RegExp('if \\[ "\\$\\(state\\)" = active \\] && ' +
+            '\\[ "\\$\\(cat /var/lib/rancher/k3s/pulumi-k3s/started-k3s 2>/dev/null\\)" = ' +
+            '"\\$inputs" \\]; then\\n.*not restarted"\\n {2}exit 0\\nfi\\nstart\\n'));
     });
 });
