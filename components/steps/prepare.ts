@@ -127,21 +127,15 @@ export interface ConfigStepOptions {
 
 /**
  * Writes config.yaml (0600) and, from stdin, the join token file (0600 in a 0700 folder).
- * A server whose cluster already bootstrapped with another token refuses the change: K3s
- * would otherwise fail with "bootstrap data already found and encrypted with different token".
+ * A server whose cluster already bootstrapped with another token refuses the change before
+ * writing anything: K3s would otherwise fail with "bootstrap data already found and encrypted
+ * with different token".
  */
 export function configScript(opts: ConfigStepOptions): string {
-    const tokenFile = shellQuote(opts.paths.joinTokenFile);
     const tokenDir = shellQuote(opts.paths.joinTokenFile.replace(/\/[^/]*$/, ""));
-    const tokenLines = opts.tokenOnStdin ? [
-        "new=$(cat)",
-        `if ${opts.server ? "true" : "false"} && [ -s ${tokenFile} ] && ` +
-            `[ -d ${shellQuote(opts.paths.dataDir + "/server/cred")} ] && ` +
-            `[ "$(cat ${tokenFile})" != "$new" ]; then`,
-        '  echo "pulumi-k3s: this server already bootstrapped its cluster with another token;' +
-            ' K3s cannot change it in place (rotate it with k3s token rotate, then set it)" >&2',
-        "  exit 1",
-        "fi",
+    const readToken = opts.tokenOnStdin
+        ? ["new=$(cat)", ...(opts.server ? tokenChangeCheck(opts.paths) : [])] : [];
+    const writeToken = opts.tokenOnStdin ? [
         `mkdir -p ${tokenDir}`,
         `chmod 0700 ${tokenDir}`,
         ...writeAtomic(opts.paths.joinTokenFile, "0600", `printf '%s' "$new"`),
@@ -149,11 +143,37 @@ export function configScript(opts: ConfigStepOptions): string {
     const configDir = opts.paths.configFile.replace(/\/[^/]*$/, "");
     return script("config.yaml and token", [
         "umask 022",
+        ...readToken,
         `mkdir -p ${shellQuote(configDir)}`,
         "# Files from here on are root's alone: config.yaml may hold pass-through secrets.",
         "umask 077",
         ...writeFileAtomic(opts.paths.configFile, opts.configYaml, "0600"),
-        ...tokenLines,
+        ...writeToken,
         `echo "wrote ${opts.paths.configFile}${opts.tokenOnStdin ? " and the token file" : ""}"`,
     ]);
+}
+
+/**
+ * Refuses a token `$new` other than the one the server's cluster runs with. The server's own
+ * token file (`<dataDir>/server/token`, written at its first start, and by `k3s token rotate`)
+ * is the reference, whether the first start took our token or made one; tokens are compared
+ * by their secret, the part after `K10<ca-hash>::<user>:` when given in full. Without that
+ * file, our own token file of a server that has credentials is.
+ */
+function tokenChangeCheck(paths: K3sPaths): string[] {
+    const serverToken = shellQuote(paths.serverTokenFile);
+    const ownToken = shellQuote(paths.joinTokenFile);
+    const message = "pulumi-k3s: this server already bootstrapped its cluster with another " +
+        "token; K3s cannot change it in place. Set `token` back to the cluster's token (a " +
+        "server's `token` output holds it), or rotate it with k3s token rotate, then set it";
+    return [
+        "secret() { case $1 in K10*::*) s=${1#*::}; printf '%s' \"${s#*:}\" ;; " +
+            "*) printf '%s' \"$1\" ;; esac; }",
+        `if [ -s ${serverToken} ]; then`,
+        `  [ "$(secret "$(cat ${serverToken})")" = "$(secret "$new")" ] || changed=yes`,
+        `elif [ -s ${ownToken} ] && [ -d ${shellQuote(`${paths.dataDir}/server/cred`)} ]; then`,
+        `  [ "$(cat ${ownToken})" = "$new" ] || changed=yes`,
+        "fi",
+        `[ -z "\${changed:-}" ] || { echo ${shellQuote(message)} >&2; exit 1; }`,
+    ];
 }
