@@ -133,6 +133,14 @@ export function uninstallScript(role: Role, paths: K3sPaths): string {
     ]);
 }
 
+/**
+ * The sleep between two checks of a bounded poll: 0.05 s at first, doubling up to 2 s, so a
+ * start that is already done is seen at once and a slow one costs few checks.
+ */
+const POLL_FIRST_DELAY = "delay=0.05";
+const POLL_NEXT_DELAY = "  case $delay in 0.05) delay=0.1 ;; 0.1) delay=0.2 ;; " +
+    "0.2) delay=0.4 ;; 0.4) delay=0.8 ;; 0.8) delay=1.6 ;; *) delay=2 ;; esac";
+
 /** Options of the restart step. */
 export interface RestartOptions {
     /** The node's paths; the stamp of the last start is kept in `<dataDir>/pulumi-k3s`. */
@@ -181,7 +189,7 @@ export function restartScript(role: Role, timeoutSeconds: number,
         ...skip,
         "start",
         `deadline=$(( $(date +%s) + ${timeoutSeconds} ))`,
-        "delay=0.2",
+        POLL_FIRST_DELAY,
         'while :; do',
         '  s=$(state)',
         '  [ "$s" = active ] && break',
@@ -189,7 +197,7 @@ export function restartScript(role: Role, timeoutSeconds: number,
         `  [ "$(date +%s)" -lt "$deadline" ] || { report; fail "${unit} not ready ` +
             `after ${timeoutSeconds}s"; }`,
         '  sleep "$delay"',
-        '  case $delay in 0.2) delay=0.5 ;; 0.5) delay=1 ;; 1) delay=2 ;; esac',
+        POLL_NEXT_DELAY,
         "done",
         `mkdir -p ${stampDir}`,
         `chmod 0700 ${stampDir}`,
@@ -223,10 +231,12 @@ export function readContainerdConfigScript(paths: K3sPaths, timeoutSeconds: numb
     const file = shellQuote(paths.containerdConfig);
     return script("read the generated containerd config", [
         `deadline=$(( $(date +%s) + ${timeoutSeconds} ))`,
+        POLL_FIRST_DELAY,
         `until [ -s ${file} ]; do`,
         `  [ "$(date +%s)" -lt "$deadline" ] || { echo "pulumi-k3s: ${paths.containerdConfig} ` +
             `not written after ${timeoutSeconds}s" >&2; exit 1; }`,
-        "  sleep 0.5",
+        '  sleep "$delay"',
+        POLL_NEXT_DELAY,
         "done",
         `cat ${file}`,
     ]);
