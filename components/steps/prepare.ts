@@ -87,7 +87,8 @@ function migrateLines(dir: string, name: string, opts: CniDirOptions): string[] 
         '  if [ -n "$src" ]; then',
         ...place.map((line) => `    ${line}`),
         `    echo "plugin ${name}: from $src"`,
-        `  else echo "plugin ${name}: not found in ${opts.migrateFrom.join(", ")}" >&2; fi`,
+        `  else echo ${shellQuote(`plugin ${name}: not found in ${opts.migrateFrom.join(", ")}`)}` +
+            " >&2; fi",
         "fi",
     ];
 }
@@ -101,7 +102,7 @@ export function templateScript(path: string, content: string, stale: readonly st
         "umask 022",
         ...writeFileAtomic(path, content, "0644"),
         ...stale.map(removeOurTemplate),
-        `echo "wrote ${path}"`,
+        `echo ${shellQuote(`wrote ${path}`)}`,
     ]);
 }
 

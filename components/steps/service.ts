@@ -233,8 +233,8 @@ export function readContainerdConfigScript(paths: K3sPaths, timeoutSeconds: numb
         `deadline=$(( $(date +%s) + ${timeoutSeconds} ))`,
         POLL_FIRST_DELAY,
         `until [ -s ${file} ]; do`,
-        `  [ "$(date +%s)" -lt "$deadline" ] || { echo "pulumi-k3s: ${paths.containerdConfig} ` +
-            `not written after ${timeoutSeconds}s" >&2; exit 1; }`,
+        `  [ "$(date +%s)" -lt "$deadline" ] || { echo ${shellQuote(`pulumi-k3s: ` +
+            `${paths.containerdConfig} not written after ${timeoutSeconds}s`)} >&2; exit 1; }`,
         '  sleep "$delay"',
         POLL_NEXT_DELAY,
         "done",
