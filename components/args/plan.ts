@@ -112,6 +112,10 @@ function checkJoin(args: K3sNodeArgs, problems: ProblemList): void {
     if (serverUrl !== undefined && token === undefined) {
         problems.add("token", "joining `serverUrl` needs `token`, the cluster's token");
     }
+    if (typeof token === "string" && token.trim() === "") {
+        problems.add("token", "`token` is empty: give the cluster's token, or leave `token` out " +
+            "on the first server to let K3s make one");
+    }
     if (typeof serverUrl === "string" && !/^https:\/\/[^\s/]+(:\d+)?\/?$/.test(serverUrl)) {
         problems.add("serverUrl", `\`serverUrl\` must look like https://host:6443; got ` +
             `\`${serverUrl}\``);
