@@ -137,6 +137,8 @@ describe("bad input refused by preview and up before any remote call", function 
             says: /`serverUrl` must look like https:\/\/host:6443; got `10\.0\.0\.1:6443`/ },
         { what: "an agent without token", declare: agent({ token: undefined }),
             says: /joining `serverUrl` needs `token`, the cluster's token/ },
+        { what: "an empty token", declare: k3sNode({ token: " \n" }),
+            says: /`token` is empty: give the cluster's token, or leave `token` out/ },
         { what: "a node name with upper case", declare: k3sNode({ nodeName: "Worker_1" }),
             says: /`nodeName` must be a lower-case DNS name; got `Worker_1`/ },
         { what: "a cluster with two nodes of one name",
