@@ -1,19 +1,19 @@
 /**
  * The SSH connection cut in the middle of each step of a node. The step is held at one of its
  * own commands, the node's sshd processes serving that connection are killed, and the held
- * command then goes on as an orphan would. The `up` must fail naming the step, and a second
- * `up` of the same program must converge: every file as planned, K3s active, nothing left to
- * change.
+ * command then goes on as an orphan would. The `up` must fail naming the step, leaving each
+ * file absent or whole and no temp file, and a second `up` of the same program must converge:
+ * every file as planned, K3s active, nothing left to change.
  */
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-import { tidyAfterSuite } from "../e2e/support/cluster";
+import { existsOnNode, fileBytes, tidyAfterSuite } from "../e2e/support/cluster";
 import { SshNode, startNodes, stopNodes } from "../support/nodes";
 import { cutConnection, holdStep, stepsEnded } from "./support/faults";
-import { assertConverged, liveNode } from "./support/live";
+import { assertConverged, liveNode, plannedFiles, tempFiles } from "./support/live";
 import { countSurvived } from "./support/tally";
 
 /** Each step, and a command its script runs in the middle (the title names its script). */
@@ -35,8 +35,9 @@ describe("the SSH connection cut in the middle of a step", function () {
     tidyAfterSuite({ dir: () => dir, keeps: "engine logs per step", stop: () => stopNodes(nodes) });
 
     for (const cut of CUTS) {
-        it(`fails the ${cut.step} step when its connection is cut at \`${cut.command}\`, and a ` +
-            "second up converges with no change left", async () => {
+        it(`fails the ${cut.step} step when its connection is cut at \`${cut.command}\`, ` +
+            "leaving no partial or temp file, and a second up converges with no change left",
+        async () => {
             const name = `cut-${cut.step}`;
             const [node] = await startNodes({ dir: path.join(dir, name, "nodes"), count: 1,
                 names: [name] });
@@ -58,6 +59,11 @@ describe("the SSH connection cut in the middle of a step", function () {
             assert.match(error.message, /command failed on 127\.0\.0\.1:\d+/);
             await stepsEnded(node);
             await hold.remove();
+            for (const [file, [bytes]] of await plannedFiles(live)) {
+                assert.ok(!(await existsOnNode(node, file)) ||
+                    (await fileBytes(node, file)).toString() === bytes, `${file} is partial`);
+            }
+            assert.strictEqual(await tempFiles(node), "", "temp files left by the cut step");
 
             const again = await live.stack.up(live.log.operation());
             assert.strictEqual(again.summary.result, "succeeded");
