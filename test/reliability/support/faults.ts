@@ -15,8 +15,11 @@ const HOLD_POLLS = 600;
 
 /** A step stopped at one of its commands until `release`. */
 export interface Hold {
-    /** Resolves with the pid of the held command once the step reaches it. */
-    reached(stop: () => boolean): Promise<number>;
+    /**
+     * Resolves with the pid of the held command once the step reaches it; rejects at once when
+     * `ended` says the operation is over without having reached it.
+     */
+    reached(ended: () => boolean): Promise<number>;
     /** Lets the held command go on (into the real command). */
     release(): Promise<void>;
     /** Removes the stand-in, so later runs use the real command at once. */
@@ -52,10 +55,10 @@ export async function holdStep(node: SshNode, title: string, command: string): P
     await onNode(node, `mkdir -p ${HOLD_DIR} && rm -f ${HOLD_DIR}/* && ` +
         `printf '%s' ${shellQuote(standIn)} > ${path} && chmod 0755 ${path}`);
     return {
-        reached: async (stop) => {
+        reached: async (ended) => {
             let pid = 0;
             await waitUntil(async () => {
-                if (stop()) {
+                if (ended()) {
                     throw new Error(`the operation ended before the step "${title}" ran ` +
                         command);
                 }
