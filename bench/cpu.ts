@@ -11,3 +11,10 @@ export function machineCpuSeconds(): number {
     // USER_HZ is 100 on every Linux architecture this runs on.
     return (user + nice + system + irq + softirq) / 100;
 }
+
+/** How busy the machine was over the next `ms`, in percent of all its CPUs. */
+export async function machineBusyPercent(ms: number, cpus: number): Promise<number> {
+    const before = machineCpuSeconds();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return (machineCpuSeconds() - before) * 100 / (ms / 1000) / cpus;
+}

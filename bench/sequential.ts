@@ -49,17 +49,20 @@ async function runStep(node: SshNode, step: RecordedStep, token: string): Promis
 }
 
 /**
- * Replays each node's recorded steps on `nodes` (fresh ones, in the same order as the
- * recorded cluster's), host after host. Returns the wall time in ms.
+ * Replays the recorded steps of each node, in the order the nodes were recorded (the server
+ * first), on fresh `nodes`, host after host. Returns the wall time in ms.
  */
-export async function runSequential(
-    nodes: SshNode[], recordedNodes: string[], record: StepRecord, token: string,
-): Promise<number> {
+export async function runSequential(nodes: SshNode[], record: StepRecord, token: string):
+    Promise<number> {
+    const recorded = [...record.keys()];
+    if (recorded.length !== nodes.length) {
+        throw new Error(`${recorded.length} nodes recorded for ${nodes.length} fresh ones`);
+    }
     const start = performance.now();
     for (const [i, node] of nodes.entries()) {
-        const steps = record.get(recordedNodes[i]) ?? [];
-        if (steps.length === 0 || steps.some((s) => s.kind === "command" && !s.create)) {
-            throw new Error(`no complete step record for ${recordedNodes[i]}`);
+        const steps = record.get(recorded[i])!;
+        if (steps.some((s) => s.kind === "command" ? !s.create : !s.localPath)) {
+            throw new Error(`no complete step record for ${recorded[i]}`);
         }
         for (const step of steps) {
             await runStep(node, step, token);
