@@ -104,7 +104,7 @@ function report(f: Figures): void {
     }
     row("wall(16) / wall(1)", ratio.toFixed(2));
     const floor = (n: number) => f.floor.get(n)!;
-    row("`up` floor: bare `true` commands, same count per node, 1 / 16 nodes",
+    row("`up` floor (bare `true` commands), 1 / 16 nodes",
         `${seconds(floor(1))} s / ${seconds(floor(16))} s, ratio ` +
         `${(floor(16) / floor(1)).toFixed(2)}, median of ${UP_ROUNDS}`);
     row("SSH sessions per node on create", `server ${up(16).serverSessions}, ` +
